@@ -1,0 +1,68 @@
+"""The whole flow: snapshot -> collectors -> rules -> evidence -> scores (-> reports, elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cache import BlobCache, default_cache_dir
+from .collect import collect
+from .heuristics import Heuristics, load_heuristics
+from .model import AuditResult
+from .rules_engine import evaluate
+from .scoring import score_all
+from .snapshot import DEFAULT_MAX_FILE_SIZE, Snapshot
+from . import __version__
+
+FACT_BLOCKS = ("seeds", "model_tests", "monitoring", "rollback")
+
+
+def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> AuditResult:
+    facts = collect(snap, heur, cache=cache, jobs=jobs)
+    evidence, blocks = evaluate(heur, facts)
+    rubrics = score_all(heur, evidence)
+    fact_out: dict = {}
+    for name in FACT_BLOCKS:
+        rows = blocks.get(name, [])
+        uniq = {tuple(sorted(r.items())): r for r in rows}
+        fact_out[name] = sorted(uniq.values(), key=lambda r: (r.get("path", ""), r.get("line", 0), r.get("call", "")))
+    fact_out["ci"] = facts.ci.to_facts()
+    review = facts.review or {"commits_considered": 0, "pr_fraction": 0.0}
+    review = {**review, "available": facts.review is not None}
+    fact_out["review"] = review
+    if cache is not None and cache.error:
+        snap.warn(".", cache.error)
+    warnings = sorted(snap.warnings, key=lambda w: (w.path, w.message))
+    return AuditResult(
+        repo_path=snap.root, commit=snap.commit, ref=snap.ref, rubrics=rubrics, facts=fact_out,
+        warnings=warnings, stats=facts.stats,
+    )
+
+
+def run_audit(
+    path: str,
+    rev: str | None = None,
+    *,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    cache_dir: Path | None | bool = None,
+    jobs: int | None = None,
+) -> AuditResult:
+    """Audit a repository or directory. cache_dir: None = default location, False = no cache."""
+    heur = load_heuristics()
+    snap = Snapshot.open(path, rev, max_file_size=max_file_size)
+    cache = None
+    if cache_dir is not False:
+        directory = cache_dir if isinstance(cache_dir, Path) else default_cache_dir()
+        cache = BlobCache(directory, f"{__version__}:{heur.digest}")
+    try:
+        return audit_snapshot(snap, heur, cache=cache, jobs=jobs)
+    finally:
+        if cache is not None:
+            cache.close()
+        snap.close()
+
+
+def tool_version() -> str:
+    return __version__
+
+
+__all__ = ["run_audit", "audit_snapshot", "tool_version"]

@@ -1,0 +1,1 @@
+"""Detectors read a Snapshot and produce raw facts. Rules (heuristics/rules/*.yaml) turn facts into evidence."""

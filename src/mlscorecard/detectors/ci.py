@@ -1,0 +1,521 @@
+"""CI detector: which commands run without a person, on which triggers, and which files they reach.
+
+GitHub Actions workflows are read (reusable workflows and local composite actions inside the
+repository are followed); run lines are interpreted just far enough to know what they execute:
+pytest and unittest (down to the test files they collect), ``python script.py`` and
+``python -m module``, ``make`` targets, shell scripts in the repository and tox environments.
+Nothing is executed.
+"""
+
+from __future__ import annotations
+
+import configparser
+import posixpath
+import re
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..snapshot import Snapshot
+from ..yamlio import LineDict, YamlError, load_yaml
+from .python_code import is_test_path
+
+WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+MANUAL_TRIGGERS = frozenset({"workflow_dispatch"})
+MAX_DEPTH = 4
+
+_WRAPPERS = {
+    ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
+}
+_SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command"}
+_PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$")
+_ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@dataclass
+class Step:
+    """One command (or `uses:` action) a job runs, with where it is written."""
+
+    path: str  # config file that holds it
+    line: int
+    text: str
+
+
+@dataclass
+class Workflow:
+    path: str
+    system: str
+    triggers: list[str]
+    steps: list[Step] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # reusable workflows it calls
+    effective_triggers: set[str] = field(default_factory=set)
+    line: int = 1
+
+    @property
+    def automated(self) -> bool:
+        return bool(self.effective_triggers - MANUAL_TRIGGERS - {"workflow_call"})
+
+
+@dataclass
+class Execution:
+    """A repository file that a CI job runs: a collected test file, a script or a module."""
+
+    path: str
+    workflow: str
+    line: int  # line of the run step in the workflow
+    how: str
+
+
+@dataclass
+class CIFacts:
+    workflows: list[Workflow] = field(default_factory=list)
+    executions: dict[str, list[Execution]] = field(default_factory=dict)
+
+    def automated_by(self, path: str) -> Execution | None:
+        """The first automated workflow step that runs this file, if any."""
+        by_path = {w.path: w for w in self.workflows}
+        for ex in sorted(self.executions.get(path, []), key=lambda e: (e.workflow, e.line)):
+            wf = by_path.get(ex.workflow)
+            if wf is not None and wf.automated:
+                return ex
+        return None
+
+    def to_facts(self) -> list[dict[str, Any]]:
+        out = []
+        for w in sorted(self.workflows, key=lambda w: w.path):
+            out.append({
+                "path": w.path,
+                "system": w.system,
+                "triggers": sorted(w.effective_triggers),
+                "runs": [s.text for s in w.steps],
+            })
+        return out
+
+
+def _triggers(on: Any) -> list[str]:
+    if isinstance(on, str):
+        return [on]
+    if isinstance(on, list):
+        return [str(t) for t in on]
+    if isinstance(on, dict):
+        return [str(t) for t in on]
+    return []
+
+
+class _CommandReader:
+    """Follows commands to the repository files they execute."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self._pytest_cfg: dict[str, list[str]] = {}
+
+    # -- entry point -----------------------------------------------------------------
+    def executions(self, text: str, cwd: str, depth: int = 0) -> list[tuple[str, str]]:
+        """(path, how) pairs for every repository file a shell snippet runs."""
+        out: list[tuple[str, str]] = []
+        if depth > MAX_DEPTH:
+            return out
+        for command in split_commands(text):
+            try:
+                argv = shlex.split(command, comments=True)
+            except ValueError:
+                argv = command.split()
+            if not argv:
+                continue
+            if argv[0] == "cd" and len(argv) > 1:
+                cwd = _join(cwd, argv[1])
+                continue
+            out.extend(self._argv(argv, cwd, depth))
+        return out
+
+    def _argv(self, argv: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
+        argv = _strip_wrappers(argv)
+        if not argv:
+            return []
+        prog = posixpath.basename(argv[0])
+        if prog in ("pytest", "py.test"):
+            return self._pytest(argv[1:], cwd)
+        if _PYTHON_RE.match(argv[0]) or prog == "coverage":
+            rest = argv[1:]
+            if prog == "coverage":
+                if rest[:1] != ["run"]:
+                    return []
+                rest = [a for a in rest[1:] if not a.startswith("--")]
+            while rest and rest[0].startswith("-") and rest[0] != "-m":
+                rest = rest[1:]
+            if rest[:2] == ["-m", "pytest"]:
+                return self._pytest(rest[2:], cwd)
+            if rest[:2] == ["-m", "unittest"]:
+                return self._unittest(rest[2:], cwd)
+            if rest[:1] == ["-m"] and len(rest) > 1:
+                path = self._module_path(rest[1], cwd)
+                return [(path, f"python -m {rest[1]}")] if path else []
+            if rest and rest[0].endswith(".py"):
+                path = _join(cwd, rest[0])
+                return [(path, f"python {rest[0]}")] if self.snap.exists(path) else []
+            return []
+        if prog == "make":
+            return self._make(argv[1:], cwd, depth)
+        if prog == "tox":
+            return self._tox(cwd, depth)
+        if prog in ("bash", "sh", "zsh", "source", "."):
+            script = next((a for a in argv[1:] if not a.startswith("-")), None)
+            if script:
+                return self._script(_join(cwd, script), cwd, depth)
+            return []
+        if argv[0].startswith("./") or argv[0].endswith(".sh"):
+            path = _join(cwd, argv[0])
+            if path.endswith(".py"):
+                return [(path, argv[0])] if self.snap.exists(path) else []
+            return self._script(path, cwd, depth)
+        return []
+
+    # -- runners ------------------------------------------------------------------------
+    def _pytest(self, args: list[str], cwd: str) -> list[tuple[str, str]]:
+        targets: list[str] = []
+        ignores: list[str] = []
+        skip_next = False
+        for a in args:
+            if skip_next:
+                skip_next = False
+                continue
+            if a in ("-k", "-m", "-c", "-p", "-o", "--rootdir", "--junitxml", "--cov-config", "-n", "--maxfail"):
+                skip_next = True
+                continue
+            if a.startswith("--ignore="):
+                ignores.append(_join(cwd, a.split("=", 1)[1]))
+                continue
+            if a.startswith("-"):
+                continue
+            targets.append(_join(cwd, a.split("::")[0]))
+        if not targets:
+            targets = [_join(cwd, t) for t in self._testpaths(cwd)] or [cwd]
+        files = self._collect(targets, ignores, is_test_path)
+        return [(f, "pytest") for f in files]
+
+    def _unittest(self, args: list[str], cwd: str) -> list[tuple[str, str]]:
+        start = cwd
+        pattern = "test*.py"
+        if args[:1] == ["discover"]:
+            rest = args[1:]
+            for i, a in enumerate(rest):
+                if a in ("-s", "--start-directory") and i + 1 < len(rest):
+                    start = _join(cwd, rest[i + 1])
+                elif a in ("-p", "--pattern") and i + 1 < len(rest):
+                    pattern = rest[i + 1]
+            positional = [a for a in rest if not a.startswith("-")]
+            if positional and not any(a in rest for a in ("-s", "--start-directory")):
+                start = _join(cwd, positional[0])
+        elif args:
+            out = []
+            for a in args:
+                if a.startswith("-"):
+                    continue
+                path = self._module_path(a, cwd) if not a.endswith(".py") else _join(cwd, a)
+                if path and self.snap.exists(path):
+                    out.append((path, "unittest"))
+            return out
+        regex = re.compile(_glob_to_re(pattern))
+        files = self._collect([start], [], lambda p: bool(regex.fullmatch(posixpath.basename(p))))
+        return [(f, "unittest") for f in files]
+
+    def _collect(self, targets: list[str], ignores: list[str], accept) -> list[str]:
+        found: set[str] = set()
+        for t in targets:
+            if self.snap.exists(t):
+                if t.endswith(".py"):
+                    found.add(t)
+                continue
+            prefix = "" if t in ("", ".") else t.rstrip("/") + "/"
+            for p in self.snap.files:
+                if p.startswith(prefix) and p.endswith(".py") and accept(p):
+                    if not any(p == i or p.startswith(i.rstrip("/") + "/") for i in ignores):
+                        found.add(p)
+        return sorted(found)
+
+    def _testpaths(self, cwd: str) -> list[str]:
+        if cwd in self._pytest_cfg:
+            return self._pytest_cfg[cwd]
+        paths: list[str] = []
+        for name in ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
+            cfg_path = _join(cwd, name)
+            text = self.snap.read_text(cfg_path) if self.snap.exists(cfg_path) else None
+            if not text:
+                continue
+            try:
+                if name == "pyproject.toml":
+                    opts = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options", {})
+                    value = opts.get("testpaths")
+                    if value is None:
+                        continue
+                    paths = value.split() if isinstance(value, str) else [str(v) for v in value]
+                else:
+                    parser = configparser.ConfigParser(interpolation=None)
+                    parser.read_string(text)
+                    section = {"pytest.ini": "pytest", "tox.ini": "pytest", "setup.cfg": "tool:pytest"}[name]
+                    if not parser.has_option(section, "testpaths"):
+                        if parser.has_section(section):
+                            break
+                        continue
+                    paths = parser.get(section, "testpaths").split()
+            except (tomllib.TOMLDecodeError, configparser.Error) as exc:
+                self.snap.warn(cfg_path, f"cannot read pytest settings: {str(exc).splitlines()[0]}")
+                continue
+            break
+        self._pytest_cfg[cwd] = paths
+        return paths
+
+    def _module_path(self, module: str, cwd: str) -> str | None:
+        rel = module.replace(".", "/")
+        for base in (cwd, _join(cwd, "src")):
+            for cand in (f"{rel}.py", f"{rel}/__main__.py"):
+                p = _join(base, cand)
+                if self.snap.exists(p):
+                    return p
+        return None
+
+    def _script(self, path: str, cwd: str, depth: int) -> list[tuple[str, str]]:
+        if not self.snap.exists(path):
+            return []
+        text = self.snap.read_text(path)
+        if text is None:
+            return []
+        return [(path, "script"), *self.executions(text, cwd, depth + 1)]
+
+    def _make(self, args: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
+        makefile = None
+        targets = []
+        skip = False
+        for i, a in enumerate(args):
+            if skip:
+                skip = False
+                continue
+            if a in ("-f", "-C"):
+                skip = True
+                if a == "-f" and i + 1 < len(args):
+                    makefile = _join(cwd, args[i + 1])
+                if a == "-C" and i + 1 < len(args):
+                    cwd = _join(cwd, args[i + 1])
+                continue
+            if a.startswith("-") or "=" in a:
+                continue
+            targets.append(a)
+        makefile = makefile or next((p for p in (_join(cwd, "Makefile"), _join(cwd, "makefile"), _join(cwd, "GNUmakefile")) if self.snap.exists(p)), None)
+        if makefile is None:
+            return []
+        text = self.snap.read_text(makefile)
+        if text is None:
+            return []
+        rules = parse_makefile(text)
+        if not targets and rules:
+            targets = [next(iter(rules))]
+        out: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        todo = list(targets)
+        while todo:
+            t = todo.pop(0)
+            if t in seen or t not in rules:
+                continue
+            seen.add(t)
+            deps, recipe = rules[t]
+            todo.extend(deps)
+            for line in recipe:
+                line = line.lstrip("@-+ ")
+                out.extend(self.executions(line, cwd, depth + 1))
+        return out
+
+    def _tox(self, cwd: str, depth: int) -> list[tuple[str, str]]:
+        path = _join(cwd, "tox.ini")
+        text = self.snap.read_text(path) if self.snap.exists(path) else None
+        if not text:
+            return []
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read_string(text)
+        except configparser.Error as exc:
+            self.snap.warn(path, f"cannot read tox settings: {str(exc).splitlines()[0]}")
+            return []
+        out: list[tuple[str, str]] = []
+        for section in parser.sections():
+            if section == "testenv" or section.startswith("testenv:"):
+                commands = parser.get(section, "commands", fallback="")
+                commands = re.sub(r"\{posargs[^}]*\}|\{[a-z_]+\}", "", commands)
+                out.extend(self.executions(commands, cwd, depth + 1))
+        return out
+
+
+def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """target -> (prerequisites, recipe lines); enough of make to follow test targets."""
+    rules: dict[str, tuple[list[str], list[str]]] = {}
+    current: list[str] = []
+    lines = text.replace("\\\n", " ").splitlines()
+    for line in lines:
+        if line.startswith("\t"):
+            for t in current:
+                rules[t][1].append(line.strip())
+            continue
+        m = re.match(r"^([A-Za-z0-9_./%-][^:=#]*?)\s*:(?!=)\s*([^=#;]*)(?:;(.*))?$", line)
+        if m:
+            names = [n for n in m.group(1).split() if not n.startswith(".")]
+            current = names
+            for t in names:
+                rules.setdefault(t, ([], []))
+                rules[t][0].extend(m.group(2).split())
+                if m.group(3):
+                    rules[t][1].append(m.group(3).strip())
+        elif line.strip() and not line.startswith("#"):
+            current = []
+    return rules
+
+
+def split_commands(text: str) -> list[str]:
+    text = re.sub(r"\\\r?\n", " ", text)
+    out: list[str] = []
+    for line in text.splitlines():
+        for part in re.split(r"&&|\|\||;|(?<![|])\|(?![|])", line):
+            part = part.strip()
+            if part and not part.startswith("#"):
+                out.append(part)
+    return out
+
+
+def _strip_wrappers(argv: list[str]) -> list[str]:
+    while argv:
+        if tuple(argv[:2]) in _WRAPPERS:
+            argv = argv[2:]
+        elif argv[0] in _SIMPLE_WRAPPERS:
+            argv = argv[1:]
+        elif argv[0] == "timeout" and len(argv) > 1:
+            argv = argv[2:]
+        elif argv[0] == "env" or _ASSIGN_RE.match(argv[0]):
+            argv = argv[1:]
+        elif argv[:2] == ["conda", "run"]:
+            rest = argv[2:]
+            while rest and rest[0].startswith("-"):
+                rest = rest[2:] if rest[0] in ("-n", "--name", "-p", "--prefix") else rest[1:]
+            argv = rest
+        else:
+            break
+    return argv
+
+
+def _join(cwd: str, rel: str) -> str:
+    if rel.startswith("$") or rel.startswith("${{"):
+        return rel
+    rel = rel.strip("'\"")
+    joined = posixpath.normpath(posixpath.join(cwd or ".", rel)) if not rel.startswith("/") else rel
+    return "" if joined == "." else joined
+
+
+def _glob_to_re(glob: str) -> str:
+    return re.escape(glob).replace(r"\*", ".*").replace(r"\?", ".")
+
+
+# ---------------------------------------------------------------------- GitHub Actions
+def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> Workflow | None:
+    text = snap.read_text(path)
+    if text is None:
+        return None
+    try:
+        data = load_yaml(text)
+    except YamlError as exc:
+        snap.warn(path, str(exc))
+        return None
+    if not isinstance(data, LineDict):
+        snap.warn(path, "not a workflow (top level is not a mapping); skipped")
+        return None
+    wf = Workflow(path=path, system="github-actions", triggers=_triggers(data.get("on")), line=data.line_of("on", 1))
+    defaults_wd = _working_dir(data.get("defaults"))
+    jobs = data.get("jobs")
+    if not isinstance(jobs, dict):
+        return wf
+    for job_name, job in jobs.items():
+        if not isinstance(job, LineDict):
+            continue
+        uses = job.get("uses")
+        if isinstance(uses, str):
+            wf.steps.append(Step(path, job.line_of("uses"), f"uses: {uses}"))
+            if uses.startswith("./"):
+                wf.calls.append(posixpath.normpath(uses[2:].split("@")[0]))
+            continue
+        job_wd = _working_dir(job.get("defaults")) or defaults_wd
+        _read_steps(snap, path, job.get("steps"), job_wd, wf, reader, facts, depth=0)
+    return wf
+
+
+def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth):
+    if not isinstance(steps, list):
+        return
+    for step in steps:
+        if not isinstance(step, LineDict):
+            continue
+        run = step.get("run")
+        if isinstance(run, str):
+            line = step.line_of("run")
+            wd = step.get("working-directory") if isinstance(step.get("working-directory"), str) else job_wd
+            wf.steps.append(Step(path, line, run.strip()))
+            for target, how in reader.executions(run, _join("", wd or ".")):
+                facts.executions.setdefault(target, []).append(Execution(target, wf.path, line, how))
+        uses = step.get("uses")
+        if isinstance(uses, str):
+            wf.steps.append(Step(path, step.line_of("uses"), f"uses: {uses}"))
+            if uses.startswith("./") and depth < MAX_DEPTH:
+                _read_local_action(snap, posixpath.normpath(uses[2:]), wf, reader, facts, depth + 1)
+
+
+def _read_local_action(snap, directory, wf, reader, facts, depth):
+    for name in ("action.yml", "action.yaml"):
+        path = f"{directory}/{name}"
+        if not snap.exists(path):
+            continue
+        text = snap.read_text(path)
+        if text is None:
+            return
+        try:
+            data = load_yaml(text)
+        except YamlError as exc:
+            snap.warn(path, str(exc))
+            return
+        runs = data.get("runs") if isinstance(data, dict) else None
+        if isinstance(runs, dict):
+            _read_steps(snap, path, runs.get("steps"), None, wf, reader, facts, depth)
+        return
+
+
+def _working_dir(defaults: Any) -> str | None:
+    if isinstance(defaults, dict) and isinstance(defaults.get("run"), dict):
+        wd = defaults["run"].get("working-directory")
+        return wd if isinstance(wd, str) else None
+    return None
+
+
+def detect_ci(snap: Snapshot) -> CIFacts:
+    facts = CIFacts()
+    reader = _CommandReader(snap)
+    for path in snap.paths():
+        if WORKFLOW_RE.match(path):
+            wf = _read_github_workflow(snap, path, reader, facts)
+            if wf is not None:
+                facts.workflows.append(wf)
+    _propagate_triggers(facts.workflows)
+    return facts
+
+
+def _propagate_triggers(workflows: list[Workflow]) -> None:
+    """A reusable workflow (on: workflow_call) runs on the triggers of the workflows that call it."""
+    by_path = {w.path: w for w in workflows}
+    for w in workflows:
+        w.effective_triggers = set(w.triggers)
+    changed = True
+    while changed:
+        changed = False
+        for w in workflows:
+            for callee_path in w.calls:
+                callee = by_path.get(callee_path)
+                if callee is None:
+                    continue
+                new = w.effective_triggers - callee.effective_triggers
+                if new:
+                    callee.effective_triggers |= new
+                    changed = True

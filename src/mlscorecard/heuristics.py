@@ -1,0 +1,200 @@
+"""Load the rubric definitions and the heuristic rules from heuristics/ (data, not code).
+
+The directory is found next to the installed package (wheel builds copy heuristics/ into
+mlscorecard/heuristics) or, in a source checkout, at the repository root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import HeuristicsError
+from .model import LEVELS
+
+RUBRIC_IDS = ("ml-test-score", "robustness")
+MATCHER_KINDS = ("python-call", "python-test-imports", "text", "ci-run", "ci-trigger", "history-review")
+AUTOMATION_MODES = ("ci", "always", "ci-pull-request", "never")
+CONTEXTS = ("any", "test", "non-test")
+
+
+def heuristics_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "heuristics", here.parent.parent / "heuristics"):
+        if (candidate / "rubrics").is_dir():
+            return candidate
+    raise HeuristicsError(f"heuristics/ not found next to {here}")
+
+
+@dataclass(frozen=True)
+class Support:
+    rubric: str
+    item: str
+    level: str | None  # ml-test-score: manual | automated
+    score: int | None  # robustness: 1..3
+    confidence: float
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    summary: str
+    match: dict[str, Any]
+    supports: list[Support]
+    automation: str
+    fact: str | None
+    examples: dict[str, list[dict[str, Any]]]
+    source: str
+    remediation: str = ""
+    tokens: tuple[str, ...] = field(default=())
+
+    @property
+    def kind(self) -> str:
+        return self.match["kind"]
+
+
+@dataclass
+class Rubric:
+    id: str
+    title: str
+    data: dict[str, Any]
+    items: dict[str, dict[str, Any]]  # id -> item, in rubric order
+    groups: list[dict[str, Any]]
+
+
+@dataclass
+class Heuristics:
+    rubrics: dict[str, Rubric]
+    rules: list[Rule]
+    digest: str  # hash of every heuristics file: part of every cache key
+
+    def rules_of(self, kind: str) -> list[Rule]:
+        return [r for r in self.rules if r.kind == kind]
+
+
+def _fail(source: str, msg: str) -> HeuristicsError:
+    return HeuristicsError(f"{source}: {msg}")
+
+
+def _load_rubric(path: Path) -> Rubric:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rid = data.get("id")
+    if rid not in RUBRIC_IDS:
+        raise _fail(str(path), f"unknown rubric id {rid!r}")
+    group_key = "sections" if rid == "ml-test-score" else "categories"
+    item_group_key = "section" if rid == "ml-test-score" else "category"
+    groups = data[group_key]
+    group_ids = {g["id"] for g in groups}
+    items: dict[str, dict[str, Any]] = {}
+    for item in data["items"]:
+        for key in ("id", "title", "good", "remediation", "question", "visibility", "example_evidence"):
+            if not item.get(key):
+                raise _fail(str(path), f"item {item.get('id')!r} lacks {key!r}")
+        if item[item_group_key] not in group_ids:
+            raise _fail(str(path), f"item {item['id']} has unknown {item_group_key} {item[item_group_key]!r}")
+        item["group"] = item[item_group_key]
+        items[item["id"]] = item
+    return Rubric(id=rid, title=data["title"], data=data, items=items, groups=groups)
+
+
+def _tokens_for(match: dict[str, Any]) -> tuple[str, ...]:
+    """Words whose presence in a file's text makes the rule worth a full parse (the pre-filter)."""
+    toks: set[str] = set()
+    for name in match.get("calls", []) or []:
+        last = name.rstrip("*").rstrip(".").split(".")[-1]
+        if last:
+            toks.add(last)
+    for kw in (match.get("keywords") or {}):
+        toks.add(kw)
+    return tuple(sorted(toks))
+
+
+def _load_rules(path: Path, rubrics: dict[str, Rubric]) -> list[Rule]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise _fail(str(path), f"invalid YAML: {exc}") from exc
+    rules = []
+    for raw in data.get("rules", []):
+        rid = raw.get("id", "?")
+        src = f"{path.name}:{rid}"
+        if not re.fullmatch(r"[a-z0-9-]+/[a-z0-9.-]+", rid):
+            raise _fail(src, "rule id must look like family/name (lower case)")
+        match = raw.get("match") or {}
+        if match.get("kind") not in MATCHER_KINDS:
+            raise _fail(src, f"match.kind must be one of {MATCHER_KINDS}")
+        if match.get("context", "any") not in CONTEXTS:
+            raise _fail(src, f"match.context must be one of {CONTEXTS}")
+        automation = raw.get("automation", "ci")
+        if automation not in AUTOMATION_MODES:
+            raise _fail(src, f"automation must be one of {AUTOMATION_MODES}")
+        supports: list[Support] = []
+        for rubric_id, entries in (raw.get("supports") or {}).items():
+            rubric = rubrics.get(rubric_id)
+            if rubric is None:
+                raise _fail(src, f"unknown rubric {rubric_id!r}")
+            for e in entries:
+                if e["item"] not in rubric.items:
+                    raise _fail(src, f"unknown item {e['item']!r} in {rubric_id}")
+                conf = float(e.get("confidence", 0.5))
+                if not 0 < conf <= 1:
+                    raise _fail(src, "confidence must be in (0, 1]")
+                level = e.get("level") if rubric_id == "ml-test-score" else None
+                score = e.get("score") if rubric_id == "robustness" else None
+                if rubric_id == "ml-test-score" and level not in LEVELS[1:]:
+                    raise _fail(src, f"level for {e['item']} must be manual or automated")
+                if rubric_id == "robustness" and score not in (1, 2, 3):
+                    raise _fail(src, f"score for {e['item']} must be 1, 2 or 3 (4 needs automation)")
+                supports.append(Support(rubric_id, e["item"], level, score, conf))
+        if not supports and not raw.get("fact"):
+            raise _fail(src, "a rule must support at least one rubric item or record a fact")
+        examples = raw.get("examples") or {}
+        if not examples.get("positive") or not examples.get("negative"):
+            raise _fail(src, "every rule needs positive and negative examples")
+        rules.append(
+            Rule(
+                id=rid,
+                title=raw.get("title", rid),
+                summary=raw.get("summary", raw.get("title", rid)),
+                match=match,
+                supports=supports,
+                automation=automation,
+                fact=raw.get("fact"),
+                examples=examples,
+                source=str(path),
+                remediation=raw.get("remediation", ""),
+                tokens=_tokens_for(match),
+            )
+        )
+    return rules
+
+
+@lru_cache(maxsize=4)
+def load_heuristics(directory: str | None = None) -> Heuristics:
+    base = Path(directory) if directory else heuristics_dir()
+    digest = hashlib.sha256()
+    rubrics: dict[str, Rubric] = {}
+    for path in sorted((base / "rubrics").glob("*.yaml")):
+        digest.update(path.read_bytes())
+        rubric = _load_rubric(path)
+        rubrics[rubric.id] = rubric
+    missing = set(RUBRIC_IDS) - set(rubrics)
+    if missing:
+        raise HeuristicsError(f"rubric definitions missing: {sorted(missing)}")
+    rules: list[Rule] = []
+    for path in sorted((base / "rules").glob("*.yaml")):
+        digest.update(path.name.encode() + path.read_bytes())
+        rules.extend(_load_rules(path, rubrics))
+    seen: set[str] = set()
+    for r in rules:
+        if r.id in seen:
+            raise HeuristicsError(f"duplicate rule id {r.id}")
+        seen.add(r.id)
+    return Heuristics(rubrics=rubrics, rules=rules, digest=digest.hexdigest()[:16])

@@ -1,0 +1,93 @@
+"""The result model shared by detectors, scoring and every report format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LEVELS = ("none", "manual", "automated")
+LEVEL_POINTS = {"none": 0, "manual": 1, "automated": 2}
+
+
+@dataclass(frozen=True)
+class AuditWarning:
+    """A problem with one file or one step. The audit goes on; the report shows it."""
+
+    path: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass
+class Evidence:
+    """One finding of one rule at one location, supporting one rubric item.
+
+    ``level`` (ML Test Score) or ``score`` (robustness) is what this piece of evidence alone
+    demonstrates; ``automated_by`` names the CI config (or "serving path", "schedule") that runs it.
+    """
+
+    rule: str
+    path: str
+    line: int
+    confidence: float
+    summary: str
+    item: str
+    level: str | None = None
+    score: int | None = None
+    automated_by: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.rule)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "path": self.path,
+            "line": self.line,
+            "confidence": round(self.confidence, 2),
+            "summary": self.summary,
+        }
+        if self.level is not None:
+            out["level"] = self.level
+        if self.score is not None:
+            out["score"] = self.score
+        if self.automated_by:
+            out["automated_by"] = self.automated_by
+        return out
+
+
+@dataclass
+class ItemResult:
+    id: str
+    title: str
+    group: str  # section (ml-test-score) or category (robustness)
+    confidence: float
+    needs_confirmation: bool
+    evidence: list[Evidence] = field(default_factory=list)
+    level: str | None = None  # ml-test-score
+    points: int | None = None  # ml-test-score
+    score: int | None = None  # robustness
+    reason: str = ""
+
+
+@dataclass
+class RubricResult:
+    id: str
+    title: str
+    score: int
+    band: str
+    groups: dict[str, int]
+    items: dict[str, ItemResult]
+
+
+@dataclass
+class AuditResult:
+    repo_path: str
+    commit: str | None
+    ref: str | None
+    rubrics: dict[str, RubricResult]
+    facts: dict[str, Any]
+    warnings: list[AuditWarning]
+    stats: dict[str, Any] = field(default_factory=dict)

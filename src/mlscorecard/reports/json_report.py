@@ -1,0 +1,56 @@
+"""JSON report, per shared/REPORT-FORMAT.md (schema_version 1); schema in mlscorecard/schema/."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import __version__
+from ..heuristics import Heuristics
+from ..model import AuditResult, ItemResult
+
+SCHEMA_VERSION = 1
+
+
+def _item_json(item: ItemResult, robustness: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if robustness:
+        out["score"] = item.score
+    else:
+        out["level"] = item.level
+        out["points"] = item.points
+    out["confidence"] = round(item.confidence, 2)
+    out["needs_confirmation"] = item.needs_confirmation
+    out["reason"] = item.reason
+    out["evidence"] = [e.to_json() for e in sorted(item.evidence, key=lambda e: e.sort_key())]
+    return out
+
+
+def to_dict(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
+    mts = result.rubrics["ml-test-score"]
+    rob = result.rubrics["robustness"]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "mlscorecard", "version": __version__, "heuristics": heur.digest},
+        "repo": {"path": result.repo_path, "commit": result.commit, "ref": result.ref},
+        "rubrics": {
+            "ml-test-score": {
+                "score": mts.score,
+                "band": mts.band,
+                "sections": dict(mts.groups),
+                "items": {i: _item_json(it, False) for i, it in mts.items.items()},
+            },
+            "robustness": {
+                "total": rob.score,
+                "band": rob.band,
+                "categories": dict(rob.groups),
+                "items": {i: _item_json(it, True) for i, it in rob.items.items()},
+            },
+        },
+        "facts": result.facts,
+        "warnings": [w.to_json() for w in result.warnings],
+    }
+
+
+def render_json(result: AuditResult, heur: Heuristics) -> str:
+    return json.dumps(to_dict(result, heur), indent=2, ensure_ascii=False) + "\n"

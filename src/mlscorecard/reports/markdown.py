@@ -1,0 +1,69 @@
+"""Markdown gap report (jinja2 template in mlscorecard/templates/report.md.j2)."""
+
+from __future__ import annotations
+
+import jinja2
+
+from ..heuristics import Heuristics
+from ..model import AuditResult
+
+
+def _cell(text: object) -> str:
+    """Make text safe inside a Markdown table cell."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mlscorecard", "templates"),
+        autoescape=False,  # Markdown, not HTML; table cells are escaped with the `cell` filter
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["cell"] = _cell
+    env.filters["pct"] = lambda x: f"{x:.2f}"
+    return env
+
+
+def gaps(result: AuditResult, heur: Heuristics) -> dict[str, list[dict]]:
+    """Items below the top level, the lowest ML Test Score section first."""
+    mts = result.rubrics["ml-test-score"]
+    rubric = heur.rubrics["ml-test-score"]
+    order = sorted(rubric.groups, key=lambda g: (mts.groups[g["id"]], [x["id"] for x in rubric.groups].index(g["id"])))
+    ml = []
+    for g in order:
+        for item_id, item in rubric.items.items():
+            res = mts.items[item_id]
+            if item["group"] == g["id"] and res.level != "automated":
+                ml.append({"def": item, "res": res, "section": g["title"]})
+    rob = []
+    rrubric = heur.rubrics["robustness"]
+    for item_id, item in rrubric.items.items():
+        res = result.rubrics["robustness"].items[item_id]
+        if (res.score or 0) < 4:
+            rob.append({"def": item, "res": res})
+    rob.sort(key=lambda g: g["res"].score or 0)
+    return {"ml": ml, "robustness": rob}
+
+
+def render_markdown(result: AuditResult, heur: Heuristics) -> str:
+    template = environment().get_template("report.md.j2")
+    mts = result.rubrics["ml-test-score"]
+    questions = [
+        (heur.rubrics[rid].items[i.id], i)
+        for rid in ("ml-test-score", "robustness")
+        for i in result.rubrics[rid].items.values()
+        if i.needs_confirmation
+    ]
+    return template.render(
+        r=result,
+        heur=heur,
+        mts=mts,
+        rob=result.rubrics["robustness"],
+        mts_rubric=heur.rubrics["ml-test-score"],
+        rob_rubric=heur.rubrics["robustness"],
+        gaps=gaps(result, heur),
+        questions=questions,
+    )

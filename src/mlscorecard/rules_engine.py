@@ -1,0 +1,285 @@
+"""Stage 2: each rule (a probe, declared in heuristics/rules/*.yaml) turns raw facts into findings.
+
+A finding is a location plus a short summary. Each finding becomes one piece of Evidence per
+rubric item the rule supports, lifted to "automated" when the rule's automation condition holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import Any, Callable
+
+from .collect import RepoFacts
+from .detectors.python_code import is_test_context, is_test_path, module_name
+from .heuristics import Heuristics, Rule
+from .model import Evidence
+
+PULL_REQUEST_TRIGGERS = frozenset({"pull_request", "pull_request_target", "merge_group"})
+
+
+@dataclass
+class Finding:
+    rule: str
+    path: str
+    line: int
+    summary: str
+    fact: dict[str, Any] | None = None
+    confidence_delta: float = 0.0
+
+
+# ------------------------------------------------------------------------- matchers
+def _kind_ok(want: Any, got: str) -> bool:
+    if want in (None, "any"):
+        return True
+    if isinstance(want, list):
+        return got in want
+    return got == want
+
+
+def match_python_call(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    m = rule.match
+    calls = m.get("calls") or []
+    context = m.get("context", "any")
+    want_args: dict[Any, Any] = m.get("args") or {}
+    want_kws: dict[str, Any] = m.get("keywords") or {}
+    out = []
+    for path in sorted(facts.python):
+        pf = facts.python[path]
+        if "error" in pf:
+            continue
+        in_test = is_test_context(path)
+        if (context == "test" and not in_test) or (context == "non-test" and in_test):
+            continue
+        for qual, line, _func, args, kws in pf["calls"]:
+            if calls and not any(fnmatchcase(qual, c) for c in calls):
+                continue
+            if not calls and not want_kws:
+                continue
+            ok = True
+            for idx, want in want_args.items():
+                i = int(idx)
+                if i >= len(args) or not _kind_ok(want, args[i]):
+                    ok = False
+            for kw, want in want_kws.items():
+                if kw not in kws or not _kind_ok(want, kws[kw]):
+                    ok = False
+            if not ok:
+                continue
+            label = qual if calls else f"{qual}({', '.join(f'{k}=' for k in want_kws)}...)"
+            out.append(Finding(rule.id, path, line, f"{rule.summary}: {label}", {"path": path, "line": line, "call": qual}))
+    return out
+
+
+def _local_module_index(paths: list[str]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for p in paths:
+        parts = module_name(p).split(".")
+        for k in range(len(parts)):
+            index.setdefault(".".join(parts[k:]), []).append(p)
+    return index
+
+
+def match_python_test_imports(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """Test files with real assertions that import local code of the kind the rule targets."""
+    target = rule.match.get("target") or {}
+    imports_re = None
+    if target.get("imports_any"):
+        names = "|".join(re.escape(n) for n in target["imports_any"])
+        imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{names})\b", re.M)
+    path_re = re.compile(target["path_regex"]) if target.get("path_regex") else None
+    need_both = target.get("require") == "all"
+    snap = facts.snap
+
+    @lru_cache(maxsize=None)
+    def is_target(path: str) -> bool:
+        if is_test_context(path):
+            return False
+        by_path = bool(path_re and path_re.search(path))
+        by_import = False
+        if imports_re is not None and (need_both or not by_path):
+            text = snap.read_text(path) or ""
+            by_import = bool(imports_re.search(text))
+        return (by_path and by_import) if need_both else (by_path or by_import)
+
+    index = _local_module_index([p for p in facts.python_paths if not is_test_path(p)])
+    out = []
+    for path in sorted(facts.python):
+        pf = facts.python[path]
+        if "error" in pf or not is_test_path(path) or pf.get("meaningful_tests", 0) == 0:
+            continue
+        hits: list[tuple[int, str, str]] = []
+        for name, line in pf["imports"]:
+            parts = name.split(".")
+            for k in range(len(parts), 0, -1):
+                cands = index.get(".".join(parts[:k]))
+                if cands:
+                    for c in cands:
+                        if is_target(c):
+                            hits.append((line, name, c))
+                    break
+        if hits:
+            line, name, target_path = min(hits)
+            out.append(Finding(
+                rule.id, path, line,
+                f"{rule.summary}: imports {name} ({target_path}); {pf['meaningful_tests']} asserting test(s)",
+                {"path": path},
+            ))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _glob_re(glob: str) -> re.Pattern[str]:
+    out = ""
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif glob.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif glob[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif glob[i] == "?":
+            out += "[^/]"
+            i += 1
+        else:
+            out += re.escape(glob[i])
+            i += 1
+    return re.compile(out + r"\Z")
+
+
+def path_matches(path: str, globs: list[str]) -> bool:
+    return any(_glob_re(g).match(path) for g in globs)
+
+
+def match_text(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    m = rule.match
+    pattern = re.compile(m["pattern"], re.M | (re.I if m.get("ignore_case") else 0))
+    out = []
+    for path in facts.snap.paths():
+        if not path_matches(path, m["paths"]):
+            continue
+        text = facts.snap.read_text(path)
+        if text is None:
+            continue
+        for mo in pattern.finditer(text):
+            line = text.count("\n", 0, mo.start()) + 1
+            snippet = mo.group(0).strip()[:80]
+            out.append(Finding(rule.id, path, line, f"{rule.summary}: {snippet}", {"path": path, "line": line, "summary": snippet}))
+            if m.get("first_only", True):
+                break
+    return out
+
+
+def match_ci_run(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    m = rule.match
+    pattern = re.compile(m["pattern"], re.M)
+    want_triggers = set(m.get("triggers") or [])
+    out = []
+    for wf in facts.ci.workflows:
+        if not wf.automated:
+            continue
+        if want_triggers and not (wf.effective_triggers & want_triggers):
+            continue
+        for step in wf.steps:
+            mo = pattern.search(step.text)
+            if mo:
+                summary = f"{rule.summary}: {mo.group(0).strip()[:60]} ({wf.path}, on {', '.join(sorted(wf.effective_triggers))})"
+                out.append(Finding(rule.id, step.path, step.line, summary, {"path": step.path, "line": step.line}))
+                break
+    return out
+
+
+def match_ci_trigger(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    want = set(rule.match["triggers"])
+    out = []
+    for wf in facts.ci.workflows:
+        got = wf.effective_triggers & want
+        if got and wf.steps:
+            out.append(Finding(rule.id, wf.path, wf.line, f"{rule.summary}: {wf.path} runs on {', '.join(sorted(got))}"))
+    return out
+
+
+def match_history_review(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    review = facts.review
+    if not review or not review["commits_considered"]:
+        return []
+    minimum = float(rule.match.get("min_pr_fraction", 0.5))
+    if review["pr_fraction"] < minimum:
+        return []
+    summary = (f"{rule.summary}: {review['reviewed_commits']} of the last {review['commits_considered']} "
+               f"first-parent commits came through a pull/merge request ({review['pr_fraction']:.0%})")
+    delta = -0.2 if review.get("shallow") else 0.0
+    return [Finding(rule.id, ".git", 1, summary, confidence_delta=delta)]
+
+
+MATCHERS: dict[str, Callable[[Rule, RepoFacts], list[Finding]]] = {
+    "python-call": match_python_call,
+    "python-test-imports": match_python_test_imports,
+    "text": match_text,
+    "ci-run": match_ci_run,
+    "ci-trigger": match_ci_trigger,
+    "history-review": match_history_review,
+}
+
+
+def run_rule(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    return MATCHERS[rule.kind](rule, facts)
+
+
+# ------------------------------------------------------------------------- evidence
+def _automation(rule: Rule, finding: Finding, facts: RepoFacts) -> str | None:
+    """What runs this finding without a person (a CI config path), or None."""
+    mode = rule.automation
+    if mode == "never":
+        return None
+    if mode == "always":
+        return finding.path
+    if mode == "ci":
+        ex = facts.ci.automated_by(finding.path)
+        return ex.workflow if ex else None
+    if mode == "ci-pull-request":
+        for wf in sorted(facts.ci.workflows, key=lambda w: w.path):
+            if wf.automated and wf.effective_triggers & PULL_REQUEST_TRIGGERS and wf.steps:
+                return wf.path
+        return None
+    raise AssertionError(mode)
+
+
+def evidence_for(rule: Rule, findings: list[Finding], facts: RepoFacts) -> list[Evidence]:
+    out = []
+    for f in findings:
+        automated_by = _automation(rule, f, facts)
+        for s in rule.supports:
+            conf = s.confidence + f.confidence_delta + (0.1 if automated_by else 0.0)
+            conf = max(0.05, min(0.95, conf))
+            if s.rubric == "ml-test-score":
+                level = "automated" if automated_by else "manual"
+                out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, level=level, automated_by=automated_by))
+            else:
+                out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, score=s.score, automated_by=automated_by))
+    return out
+
+
+def evaluate(heur: Heuristics, facts: RepoFacts) -> tuple[list[Evidence], dict[str, list[dict[str, Any]]]]:
+    """All evidence, and the facts blocks (seeds, model_tests, ...) that rules record."""
+    evidence: list[Evidence] = []
+    fact_blocks: dict[str, list[dict[str, Any]]] = {}
+    for rule in heur.rules:
+        try:
+            findings = run_rule(rule, facts)
+        except Exception as exc:  # one broken probe is a warning, never the end of the run
+            facts.snap.warn(".", f"rule {rule.id} failed: {type(exc).__name__}: {exc}")
+            continue
+        evidence.extend(evidence_for(rule, findings, facts))
+        if rule.fact:
+            block = fact_blocks.setdefault(rule.fact, [])
+            for f in findings:
+                if f.fact is not None:
+                    block.append(f.fact)
+    return evidence, fact_blocks

@@ -1,0 +1,119 @@
+"""Stage 3: rubric evaluators turn evidence into item levels, section scores and bands.
+
+ML Test Score (seed 000): an item's level is the highest level among its evidence
+(none without evidence); points 0/1/2; a section is the sum of its items; the final score is
+the minimum over the four sections.
+
+Robustness (seed 004): each rule declares the score its evidence alone shows (1 trace,
+2 partial, 3 solid). An item takes the highest; evidence from `breadth_rules` or more distinct
+rules lifts 1 or 2 by one (never above 3); 4 needs a 3 and automated evidence from at least two
+distinct rules (solid and automated end to end).
+
+Confidence: with evidence, 1 - prod(1 - c) over the evidence at the chosen level (at most 0.95);
+without evidence, what the rubric's `visibility` says about an absence (high 0.7, partial 0.4,
+none 0.0). `needs_confirmation` when the item is invisible to static analysis or confidence < 0.6.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .heuristics import Heuristics, Rubric
+from .model import LEVEL_POINTS, LEVELS, Evidence, ItemResult, RubricResult
+
+ABSENCE_CONFIDENCE = {"high": 0.7, "partial": 0.4, "none": 0.0}
+CONFIRM_BELOW = 0.6
+
+
+def _combine(confidences: list[float]) -> float:
+    p = 1.0
+    for c in confidences:
+        p *= 1.0 - c
+    return round(min(0.95, 1.0 - p), 2)
+
+
+def band_for(bands: list[dict], score: int) -> str:
+    for b in bands:
+        if b["min"] <= score <= b["max"]:
+            return b["name"]
+    return bands[-1]["name"] if score > bands[-1]["max"] else bands[0]["name"]
+
+
+def _by_item(evidence: list[Evidence]) -> dict[str, list[Evidence]]:
+    grouped: dict[str, list[Evidence]] = defaultdict(list)
+    for e in evidence:
+        grouped[e.item].append(e)
+    for items in grouped.values():
+        items.sort(key=Evidence.sort_key)
+    return grouped
+
+
+def _confirmation(item: dict, confidence: float) -> bool:
+    return item["visibility"] == "none" or confidence < CONFIRM_BELOW
+
+
+def score_ml_test(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
+    grouped = _by_item([e for e in evidence if e.item in rubric.items and e.level])
+    items: dict[str, ItemResult] = {}
+    for item_id, item in rubric.items.items():
+        ev = grouped.get(item_id, [])
+        if ev:
+            level = max((e.level for e in ev), key=LEVELS.index)
+            confidence = _combine([e.confidence for e in ev if e.level == level])
+            runners = sorted({e.automated_by for e in ev if e.automated_by})
+            reason = f"{len(ev)} piece(s) of evidence from {len({e.rule for e in ev})} rule(s)"
+            if runners:
+                reason += f"; run without a person by {', '.join(runners)}"
+        else:
+            level = "none"
+            confidence = ABSENCE_CONFIDENCE[item["visibility"]]
+            reason = ("static analysis cannot see this item; a human must answer"
+                      if item["visibility"] == "none" else "no evidence found")
+        items[item_id] = ItemResult(
+            id=item_id, title=item["title"], group=item["group"], confidence=confidence,
+            needs_confirmation=_confirmation(item, confidence), evidence=ev,
+            level=level, points=LEVEL_POINTS[level], reason=reason,
+        )
+    sections = {g["id"]: sum(i.points or 0 for i in items.values() if i.group == g["id"]) for g in rubric.groups}
+    score = min(sections.values())
+    return RubricResult(rubric.id, rubric.title, score, band_for(rubric.data["scoring"]["bands"], score), sections, items)
+
+
+def score_robustness(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
+    grouped = _by_item([e for e in evidence if e.item in rubric.items and e.score])
+    breadth = int(rubric.data["scoring"].get("breadth_rules", 3))
+    items: dict[str, ItemResult] = {}
+    for item_id, item in rubric.items.items():
+        ev = grouped.get(item_id, [])
+        if ev:
+            score = max(e.score or 0 for e in ev)
+            rules = {e.rule for e in ev}
+            reasons = [f"highest rule score {score}"]
+            if score in (1, 2) and len(rules) >= breadth:
+                score += 1
+                reasons.append(f"+1 for breadth ({len(rules)} rules)")
+            automated_rules = {e.rule for e in ev if e.automated_by}
+            if score == 3 and len(automated_rules) >= 2:
+                score = 4
+                reasons.append("4: solid and automated by two or more rules")
+            confidence = _combine([e.confidence for e in ev])
+            reason = "; ".join(reasons)
+        else:
+            score = 0
+            confidence = ABSENCE_CONFIDENCE[item["visibility"]]
+            reason = ("static analysis cannot see this item; a human must answer"
+                      if item["visibility"] == "none" else "no evidence found")
+        items[item_id] = ItemResult(
+            id=item_id, title=item["title"], group=item["group"], confidence=confidence,
+            needs_confirmation=_confirmation(item, confidence), evidence=ev, score=score, reason=reason,
+        )
+    categories = {g["id"]: sum(i.score or 0 for i in items.values() if i.group == g["id"]) for g in rubric.groups}
+    total = sum(categories.values())
+    return RubricResult(rubric.id, rubric.title, total, band_for(rubric.data["scoring"]["bands"], total), categories, items)
+
+
+def score_all(heur: Heuristics, evidence: list[Evidence]) -> dict[str, RubricResult]:
+    return {
+        "ml-test-score": score_ml_test(heur.rubrics["ml-test-score"], evidence),
+        "robustness": score_robustness(heur.rubrics["robustness"], evidence),
+    }
