@@ -53,7 +53,7 @@ def match_python_call(rule: Rule, facts: RepoFacts) -> list[Finding]:
         in_test = is_test_context(path)
         if (context == "test" and not in_test) or (context == "non-test" and in_test):
             continue
-        for qual, line, _func, args, kws in pf["calls"]:
+        for qual, line, _func, args, kws, kw_lines in pf["calls"]:
             if calls and not any(fnmatchcase(qual, c) for c in calls):
                 continue
             if not calls and not want_kws:
@@ -68,6 +68,8 @@ def match_python_call(rule: Rule, facts: RepoFacts) -> list[Finding]:
                     ok = False
             if not ok:
                 continue
+            if want_kws:  # point at the argument that matters, not the start of a multi-line call
+                line = min(kw_lines.get(k, line) for k in want_kws)
             label = qual if calls else f"{qual}({', '.join(f'{k}=' for k in want_kws)}...)"
             out.append(Finding(rule.id, path, line, f"{rule.summary}: {label}", {"path": path, "line": line, "call": qual}))
     return out
@@ -161,8 +163,9 @@ def match_text(rule: Rule, facts: RepoFacts) -> list[Finding]:
     m = rule.match
     pattern = re.compile(m["pattern"], re.M | (re.I if m.get("ignore_case") else 0))
     out = []
+    exclude = m.get("exclude") or []
     for path in facts.snap.paths():
-        if not path_matches(path, m["paths"]):
+        if not path_matches(path, m["paths"]) or path_matches(path, exclude):
             continue
         text = facts.snap.read_text(path)
         if text is None:

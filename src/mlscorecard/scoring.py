@@ -6,8 +6,8 @@ the minimum over the four sections.
 
 Robustness (seed 004): each rule declares the score its evidence alone shows (1 trace,
 2 partial, 3 solid). An item takes the highest; evidence from `breadth_rules` or more distinct
-rules lifts 1 or 2 by one (never above 3); 4 needs a 3 and automated evidence from at least two
-distinct rules (solid and automated end to end).
+rules lifts 1 or 2 by one (never above 3); 4 needs a rule that alone shows 3 (breadth does not
+count here) and automated evidence from at least two distinct rules (solid and automated end to end).
 
 Confidence: with evidence, 1 - prod(1 - c) over the evidence at the chosen level (at most 0.95);
 without evidence, what the rubric's `visibility` says about an absence (high 0.7, partial 0.4,
@@ -86,14 +86,14 @@ def score_robustness(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
     for item_id, item in rubric.items.items():
         ev = grouped.get(item_id, [])
         if ev:
-            score = max(e.score or 0 for e in ev)
+            score = native = max(e.score or 0 for e in ev)
             rules = {e.rule for e in ev}
             reasons = [f"highest rule score {score}"]
             if score in (1, 2) and len(rules) >= breadth:
                 score += 1
                 reasons.append(f"+1 for breadth ({len(rules)} rules)")
             automated_rules = {e.rule for e in ev if e.automated_by}
-            if score == 3 and len(automated_rules) >= 2:
+            if native == 3 and len(automated_rules) >= 2:
                 score = 4
                 reasons.append("4: solid and automated by two or more rules")
             confidence = _combine([e.confidence for e in ev])

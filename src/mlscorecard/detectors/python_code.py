@@ -99,7 +99,7 @@ class _Visitor(cst.CSTVisitor):
         self.interest = interest
         self.aliases: dict[str, str] = {}
         self.imports: list[tuple[str, cst.CSTNode]] = []
-        self.calls: list[tuple[str, cst.CSTNode, str | None, list[str], dict[str, str]]] = []
+        self.calls: list[tuple[str, cst.CSTNode, str | None, list[str], dict[str, str], dict[str, cst.CSTNode]]] = []
         self.func_stack: list[str] = []
         self.tests = 0
         self.meaningful_tests = 0
@@ -180,8 +180,9 @@ class _Visitor(cst.CSTVisitor):
             return
         args = [_literal_kind(a.value) for a in node.args if a.keyword is None and not a.star]
         kws = {a.keyword.value: _literal_kind(a.value) for a in node.args if a.keyword is not None}
+        kw_nodes = {a.keyword.value: a for a in node.args if a.keyword is not None and a.keyword.value in self.interest.keywords}
         func = self.func_stack[-1] if self.func_stack else None
-        self.calls.append((qualname or ".".join(parts or []), node, func, args, kws))
+        self.calls.append((qualname or ".".join(parts or []), node, func, args, kws, kw_nodes))
 
 
 def _references_code(node: cst.CSTNode) -> bool:
@@ -224,8 +225,10 @@ def analyse_python(path: str, source: str, interest: _Interest) -> dict[str, Any
 
     return {
         "imports": sorted({(name, line_of(node)) for name, node in visitor.imports}, key=lambda t: (t[1], t[0])),
+        # [qualified name, line, enclosing function, positional arg kinds, keyword kinds, keyword lines]
         "calls": [
-            [q, line_of(node), func, args, kws] for q, node, func, args, kws in visitor.calls
+            [q, line_of(node), func, args, kws, {k: line_of(n) for k, n in kw_nodes.items()}]
+            for q, node, func, args, kws, kw_nodes in visitor.calls
         ],
         "tests": visitor.tests,
         "meaningful_tests": visitor.meaningful_tests,
