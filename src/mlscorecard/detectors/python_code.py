@@ -10,6 +10,7 @@ hold something a rule wants.
 
 from __future__ import annotations
 
+import ast
 import re
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
@@ -199,12 +200,37 @@ def _references_code(node: cst.CSTNode) -> bool:
     return found
 
 
+_DEPTH_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
+
+
+def _guard(source: str) -> tuple[str | None, SyntaxError | None]:
+    """Reject input that would crash libcst's native parser (it overflows its stack and takes the
+    process down on a few thousand nested brackets or unary operators). CPython's own parser
+    (ast.parse: it only parses, never runs anything) guards its stack and says so."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        if any(m in str(exc.msg) for m in _DEPTH_MESSAGES):
+            return f"nested too deeply to parse ({exc.msg}, line {exc.lineno}); not analysed", exc
+        return None, exc  # let libcst decide: it also knows newer syntax than this interpreter
+    except (RecursionError, MemoryError):
+        return "nested too deeply to parse; not analysed", None
+    except ValueError:  # NUL bytes and the like
+        return "not parseable as Python source; not analysed", None
+    return None, None
+
+
 def analyse_python(path: str, source: str, interest: _Interest) -> dict[str, Any]:
     """Parse one file and return its JSON-able facts, or {"error": message}."""
+    problem, ast_error = _guard(source)
+    if problem:
+        return {"error": problem}
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         hint = " (Python 2 code?)" if re.search(r"^\s*print\s+[^\s(=]", source, re.M) else ""
+        if ast_error is not None and ast_error.lineno:
+            return {"error": f"syntax error at line {ast_error.lineno}: {ast_error.msg}{hint}; not analysed"}
         return {"error": f"syntax error at line {exc.raw_line}{hint}; not analysed"}
     except RecursionError:
         return {"error": "nested too deeply to parse; not analysed"}
@@ -214,10 +240,10 @@ def analyse_python(path: str, source: str, interest: _Interest) -> dict[str, Any
     visitor = _Visitor(path, interest)
     try:
         module.visit(visitor)
+        need_lines = bool(visitor.calls) or is_test_path(path)
+        positions = wrapper.resolve(PositionProvider) if need_lines else {}
     except RecursionError:
         return {"error": "nested too deeply to analyse; not analysed"}
-    need_lines = bool(visitor.calls) or is_test_path(path)
-    positions = wrapper.resolve(PositionProvider) if need_lines else {}
 
     def line_of(node: cst.CSTNode) -> int:
         pos = positions.get(node)
