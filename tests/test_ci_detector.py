@@ -1,0 +1,111 @@
+"""The CI detector: triggers, reusable workflows, and following commands to the files they run."""
+
+from __future__ import annotations
+
+import textwrap
+
+from mlscorecard.detectors.ci import detect_ci, parse_makefile, split_commands
+from mlscorecard.snapshot import Snapshot
+
+TESTS = {
+    "tests/test_a.py": "def test_a():\n    assert 1\n",
+    "tests/unit/test_b.py": "",
+    "tests/helpers.py": "",
+    "other/test_c.py": "",
+    "pkg/model_test.py": "",
+}
+
+
+def workflow(run: str, on: str = "[push, pull_request]", extra: str = "") -> str:
+    run = textwrap.indent(textwrap.dedent(run).strip(), " " * 12)
+    return f"on: {on}\njobs:\n  t:\n    runs-on: ubuntu-latest\n{extra}    steps:\n      - run: |\n{run}\n"
+
+
+def executed(files: dict[str, str]) -> dict[str, str]:
+    ci = detect_ci(Snapshot.from_files(files))
+    return {p: ci.automated_by(p).workflow if ci.automated_by(p) else None for p in ci.executions}
+
+
+def test_bare_pytest_collects_every_test_file():
+    got = executed({**TESTS, ".github/workflows/ci.yml": workflow("pytest -q")})
+    assert sorted(got) == ["other/test_c.py", "pkg/model_test.py", "tests/test_a.py", "tests/unit/test_b.py"]
+
+
+def test_pytest_with_paths_and_ignores():
+    got = executed({**TESTS, ".github/workflows/ci.yml": workflow("python -m pytest tests --ignore=tests/unit -k fast")})
+    assert sorted(got) == ["tests/test_a.py"]
+
+
+def test_testpaths_from_pyproject():
+    files = {**TESTS, "pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['other']\n",
+             ".github/workflows/ci.yml": workflow("poetry run pytest")}
+    assert sorted(executed(files)) == ["other/test_c.py"]
+
+
+def test_make_targets_are_followed():
+    files = {**TESTS, "Makefile": "test: lint\n\tcd tests && python -m pytest unit\nlint:\n\tflake8\n",
+             ".github/workflows/ci.yml": workflow("make test")}
+    assert sorted(executed(files)) == ["tests/unit/test_b.py"]
+
+
+def test_shell_scripts_and_python_scripts():
+    files = {**TESTS, "scripts/ci.sh": "#!/bin/sh\nset -e\npython train.py --smoke\n", "train.py": "",
+             ".github/workflows/ci.yml": workflow("bash scripts/ci.sh")}
+    assert sorted(executed(files)) == ["scripts/ci.sh", "train.py"]
+
+
+def test_tox_environments():
+    files = {**TESTS, "tox.ini": "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest tests/unit {posargs}\n",
+             ".github/workflows/ci.yml": workflow("tox -e py311")}
+    assert sorted(executed(files)) == ["tests/unit/test_b.py"]
+
+
+def test_working_directory():
+    wf = "on: push\njobs:\n  t:\n    runs-on: x\n    defaults:\n      run:\n        working-directory: tests\n    steps:\n      - run: pytest unit\n"
+    assert sorted(executed({**TESTS, ".github/workflows/ci.yml": wf})) == ["tests/unit/test_b.py"]
+
+
+def test_manual_only_workflows_do_not_automate():
+    got = executed({**TESTS, ".github/workflows/ci.yml": workflow("pytest tests/test_a.py", on="workflow_dispatch")})
+    assert got == {"tests/test_a.py": None}
+
+
+def test_reusable_workflows_inherit_their_callers_triggers():
+    files = {
+        **TESTS,
+        ".github/workflows/caller.yml": "on: pull_request\njobs:\n  call:\n    uses: ./.github/workflows/reusable.yml\n",
+        ".github/workflows/reusable.yml": workflow("pytest tests/test_a.py", on="workflow_call"),
+        ".github/workflows/orphan.yml": workflow("pytest other", on="workflow_call"),
+    }
+    ci = detect_ci(Snapshot.from_files(files))
+    by_path = {w.path: w for w in ci.workflows}
+    assert by_path[".github/workflows/reusable.yml"].effective_triggers == {"workflow_call", "pull_request"}
+    assert ci.automated_by("tests/test_a.py").workflow == ".github/workflows/reusable.yml"
+    assert ci.automated_by("other/test_c.py") is None  # nobody calls orphan.yml
+
+
+def test_local_composite_actions():
+    files = {
+        **TESTS,
+        ".github/actions/test/action.yml": "runs:\n  using: composite\n  steps:\n    - run: pytest tests/unit\n      shell: bash\n",
+        ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: ./.github/actions/test\n",
+    }
+    ci = detect_ci(Snapshot.from_files(files))
+    assert ci.automated_by("tests/unit/test_b.py").path == "tests/unit/test_b.py"
+
+
+def test_unittest_discover():
+    files = {**TESTS, ".github/workflows/ci.yml": workflow("python -m unittest discover -s tests -p 'test_*.py'")}
+    assert sorted(executed(files)) == ["tests/test_a.py", "tests/unit/test_b.py"]
+
+
+def test_facts_per_workflow():
+    ci = detect_ci(Snapshot.from_files({".github/workflows/ci.yml": workflow("pip install .\npytest")}))
+    assert ci.to_facts() == [{"path": ".github/workflows/ci.yml", "system": "github-actions",
+                              "triggers": ["pull_request", "push"], "runs": ["pip install .\npytest"]}]
+
+
+def test_split_commands_and_makefile_parsing():
+    assert split_commands("a && b; c | d \\\n  --flag") == ["a", "b", "c", "d    --flag"]
+    rules = parse_makefile("VAR := 1\n.PHONY: test\ntest: build\n\t@pytest\nbuild:\n\tpython setup.py build\n")
+    assert rules["test"] == (["build"], ["@pytest"])
