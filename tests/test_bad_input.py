@@ -54,6 +54,19 @@ def test_bare_repository_without_commits(tmp_path):
     assert_one_line_error(run_cli("audit", str(repo)), "has no commits")
 
 
+def test_bare_mirror_without_a_config_file(repo_factory, tmp_path):
+    import shutil
+    import subprocess
+
+    repo = repo_factory([{"subject": "init", "files": {"train.py": "import random\nrandom.seed(5)\n"}}])
+    mirror = tmp_path / "mirror"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(mirror)], check=True)
+    (mirror / "config").unlink()  # as some mirroring tools store them
+    report = audit_json(mirror)
+    assert report["repo"]["commit"] and report["warnings"] == []
+    assert report["facts"]["seeds"] == [{"path": "train.py", "line": 2, "call": "random.seed"}]
+
+
 def test_work_tree_without_commits_and_without_files(tmp_path):
     from gitrepo import git
 

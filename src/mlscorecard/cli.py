@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 the ML Test Score is below --fail-under; 2 bad usage or un
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -59,6 +60,10 @@ def audit(path, rev, fmt, output, fail_under, max_file_size, no_cache, cache_dir
         _die(str(exc))
     except HeuristicsError as exc:
         _die(f"bad heuristics: {exc}")
+    except Exception as exc:  # a bug of ours: still one line, with a way to see the traceback
+        if os.environ.get("MLSCORECARD_DEBUG"):
+            raise
+        _die(f"internal error: {type(exc).__name__}: {exc} (set MLSCORECARD_DEBUG=1 for a traceback)")
     color = output is None and fmt == "terminal" and sys.stdout.isatty()
     text = render(fmt, result, heur, color=color)
     if output:

@@ -97,9 +97,14 @@ class Snapshot:
                 pass
             return snap
         snap.repo = repo
+        is_git_dir = os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects"))
+        if is_git_dir:
+            # A bare repository (possibly a mirror without a config file, which gitpython takes for
+            # a work tree whose parent is the checkout): point every git call at it explicitly.
+            repo.git.update_environment(GIT_DIR=root)
         has_commits = repo.head.is_valid() if not rev else True
         if not has_commits:
-            if repo.bare or not repo.working_tree_dir:
+            if is_git_dir or repo.bare or not repo.working_tree_dir:
                 raise UnusableInput(f"{path}: git repository has no commits")
             snap._walk_directory()
             if not snap.files:
@@ -154,6 +159,9 @@ class Snapshot:
                 resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
                 if os.path.isabs(target) or resolved.startswith(".."):
                     self.warn(path, f"symlink points outside the repository ({target}); not followed")
+                continue
+            if not size.isdigit():  # git prints a placeholder when the object itself is absent
+                self.warn(path, "object missing from the repository (partial clone or stripped mirror?); skipped")
                 continue
             self.files[path] = FileInfo(path, int(size), sha)
 
