@@ -53,7 +53,7 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]]
     source: str
     remediation: str = ""
-    tokens: tuple[str, ...] = field(default=())
+    tokens: tuple[tuple[str, ...], ...] = field(default=())  # pre-filter: any group whose words all occur
 
     @property
     def kind(self) -> str:
@@ -104,16 +104,20 @@ def _load_rubric(path: Path) -> Rubric:
     return Rubric(id=rid, title=data["title"], data=data, items=items, groups=groups)
 
 
-def _tokens_for(match: dict[str, Any]) -> tuple[str, ...]:
-    """Words whose presence in a file's text makes the rule worth a full parse (the pre-filter)."""
-    toks: set[str] = set()
+def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """The pre-filter: groups of words that must all occur in a file for the rule to possibly match.
+
+    A call `a.b.c` can only resolve from an import, so both the package `a` (in the import) and
+    `c` (imported or called) are in the text; a keyword rule needs its keyword.
+    """
+    groups: set[tuple[str, ...]] = set()
     for name in match.get("calls", []) or []:
-        last = name.rstrip("*").rstrip(".").split(".")[-1]
-        if last:
-            toks.add(last)
+        parts = [p for p in name.split(".") if p and "*" not in p]
+        if parts:
+            groups.add(tuple(sorted({parts[0], parts[-1]})))
     for kw in (match.get("keywords") or {}):
-        toks.add(kw)
-    return tuple(sorted(toks))
+        groups.add((kw,))
+    return tuple(sorted(groups))
 
 
 def _load_rules(path: Path, rubrics: dict[str, Rubric]) -> list[Rule]:

@@ -92,12 +92,13 @@ def match_python_test_imports(rule: Rule, facts: RepoFacts) -> list[Finding]:
         names = "|".join(re.escape(n) for n in target["imports_any"])
         imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{names})\b", re.M)
     path_re = re.compile(target["path_regex"]) if target.get("path_regex") else None
+    exclude_re = re.compile(target["exclude_path_regex"]) if target.get("exclude_path_regex") else None
     need_both = target.get("require") == "all"
     snap = facts.snap
 
     @lru_cache(maxsize=None)
     def is_target(path: str) -> bool:
-        if is_test_context(path):
+        if is_test_context(path) or (exclude_re is not None and exclude_re.search(path)):
             return False
         by_path = bool(path_re and path_re.search(path))
         by_import = False

@@ -13,6 +13,11 @@ def _cell(text: object) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def _strongest(evidence: list) -> list:
+    """Evidence that carries the item first: automated, then most confident; then by location."""
+    return sorted(evidence, key=lambda e: (e.automated_by is None, -(e.score or 0), -e.confidence, e.path, e.line))
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mlscorecard", "templates"),
@@ -23,6 +28,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cell"] = _cell
+    env.filters["strongest"] = _strongest
     env.filters["pct"] = lambda x: f"{x:.2f}"
     return env
 
