@@ -113,23 +113,45 @@ def match_python_test_imports(rule: Rule, facts: RepoFacts) -> list[Finding]:
         pf = facts.python[path]
         if "error" in pf or not is_test_path(path) or pf.get("meaningful_tests", 0) == 0:
             continue
-        hits: list[tuple[int, str, str]] = []
-        for name, line in pf["imports"]:
-            parts = name.split(".")
-            for k in range(len(parts), 0, -1):
-                cands = index.get(".".join(parts[:k]))
-                if cands:
-                    for c in cands:
-                        if is_target(c):
-                            hits.append((line, name, c))
+        hits = _target_imports(pf["imports"], index, is_target)
+        via = ""
+        if not hits and not _target_imports(pf["imports"], index, lambda p: not is_test_context(p)):
+            # a test that imports no project code gets it from conftest.py fixtures (this directory or above)
+            for conftest in _conftests(path, facts.python):
+                conf_hits = _target_imports(facts.python[conftest].get("imports", []), index, is_target)
+                if conf_hits:
+                    hits, via = [(1, *h[1:]) for h in conf_hits], f" through {conftest}"
                     break
         if hits:
             line, name, target_path = min(hits)
             out.append(Finding(
                 rule.id, path, line,
-                f"{rule.summary}: imports {name} ({target_path}); {pf['meaningful_tests']} asserting test(s)",
+                f"{rule.summary}: imports {name} ({target_path}){via}; {pf['meaningful_tests']} asserting test(s)",
                 {"path": path},
             ))
+    return out
+
+
+def _target_imports(imports, index, is_target) -> list[tuple[int, str, str]]:
+    """(line, imported name, local path) for each import that resolves to a target module."""
+    hits = []
+    for name, line in imports:
+        parts = name.split(".")
+        for k in range(len(parts), 0, -1):
+            cands = index.get(".".join(parts[:k]))
+            if cands:
+                hits.extend((line, name, c) for c in cands if is_target(c))
+                break
+    return hits
+
+
+def _conftests(path: str, python: dict) -> list[str]:
+    parts = path.split("/")[:-1]
+    out = []
+    for k in range(len(parts), -1, -1):
+        cand = "/".join([*parts[:k], "conftest.py"])
+        if cand in python and "error" not in python[cand]:
+            out.append(cand)
     return out
 
 
