@@ -115,6 +115,8 @@ def test_plain_directory_of_a_fixture_has_no_history(tmp_path):
     result = run_audit(str(tmp_path / "plain"), cache_dir=False)
     assert result.commit is None
     assert result.facts["review"]["available"] is False
-    # without history there is no review evidence: model-1 falls back to none
-    assert result.rubrics["ml-test-score"].items["model-1"].level == "none"
+    # without history there is no review evidence: model-1 is none, unknown, and asked of a human
+    model_1 = result.rubrics["ml-test-score"].items["model-1"]
+    assert (model_1.level, model_1.confidence, model_1.needs_confirmation) == ("none", 0.0, True)
+    assert "without history" in model_1.reason
     assert result.rubrics["ml-test-score"].items["infra-2"].level == "automated"

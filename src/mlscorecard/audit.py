@@ -19,7 +19,8 @@ FACT_BLOCKS = ("seeds", "model_tests", "monitoring", "rollback")
 def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> AuditResult:
     facts = collect(snap, heur, cache=cache, jobs=jobs)
     evidence, blocks = evaluate(heur, facts)
-    rubrics = score_all(heur, evidence)
+    sources = {"history"} if facts.review is not None else set()
+    rubrics = score_all(heur, evidence, sources)
     fact_out: dict = {}
     for name in FACT_BLOCKS:
         rows = blocks.get(name, [])

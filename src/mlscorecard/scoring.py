@@ -52,7 +52,17 @@ def _confirmation(item: dict, confidence: float) -> bool:
     return item["visibility"] == "none" or confidence < CONFIRM_BELOW
 
 
-def score_ml_test(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
+def _absence(item: dict, sources: set[str]) -> tuple[float, str]:
+    """Confidence in "none" and the reason, for an item without evidence."""
+    missing = [s for s in item.get("needs_sources", []) if s not in sources]
+    if missing:
+        return 0.0, f"cannot be judged without {', '.join(missing)} (not available); a human must answer"
+    if item["visibility"] == "none":
+        return 0.0, "static analysis cannot see this item; a human must answer"
+    return ABSENCE_CONFIDENCE[item["visibility"]], "no evidence found"
+
+
+def score_ml_test(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -> RubricResult:
     grouped = _by_item([e for e in evidence if e.item in rubric.items and e.level])
     items: dict[str, ItemResult] = {}
     for item_id, item in rubric.items.items():
@@ -66,9 +76,7 @@ def score_ml_test(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
                 reason += f"; run without a person by {', '.join(runners)}"
         else:
             level = "none"
-            confidence = ABSENCE_CONFIDENCE[item["visibility"]]
-            reason = ("static analysis cannot see this item; a human must answer"
-                      if item["visibility"] == "none" else "no evidence found")
+            confidence, reason = _absence(item, sources)
         items[item_id] = ItemResult(
             id=item_id, title=item["title"], group=item["group"], confidence=confidence,
             needs_confirmation=_confirmation(item, confidence), evidence=ev,
@@ -79,7 +87,7 @@ def score_ml_test(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
     return RubricResult(rubric.id, rubric.title, score, band_for(rubric.data["scoring"]["bands"], score), sections, items)
 
 
-def score_robustness(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
+def score_robustness(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -> RubricResult:
     grouped = _by_item([e for e in evidence if e.item in rubric.items and e.score])
     breadth = int(rubric.data["scoring"].get("breadth_rules", 3))
     items: dict[str, ItemResult] = {}
@@ -100,9 +108,7 @@ def score_robustness(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
             reason = "; ".join(reasons)
         else:
             score = 0
-            confidence = ABSENCE_CONFIDENCE[item["visibility"]]
-            reason = ("static analysis cannot see this item; a human must answer"
-                      if item["visibility"] == "none" else "no evidence found")
+            confidence, reason = _absence(item, sources)
         items[item_id] = ItemResult(
             id=item_id, title=item["title"], group=item["group"], confidence=confidence,
             needs_confirmation=_confirmation(item, confidence), evidence=ev, score=score, reason=reason,
@@ -112,8 +118,9 @@ def score_robustness(rubric: Rubric, evidence: list[Evidence]) -> RubricResult:
     return RubricResult(rubric.id, rubric.title, total, band_for(rubric.data["scoring"]["bands"], total), categories, items)
 
 
-def score_all(heur: Heuristics, evidence: list[Evidence]) -> dict[str, RubricResult]:
+def score_all(heur: Heuristics, evidence: list[Evidence], sources: set[str]) -> dict[str, RubricResult]:
+    """sources: what could be read (e.g. {"history"}); items that need a missing one go to a human."""
     return {
-        "ml-test-score": score_ml_test(heur.rubrics["ml-test-score"], evidence),
-        "robustness": score_robustness(heur.rubrics["robustness"], evidence),
+        "ml-test-score": score_ml_test(heur.rubrics["ml-test-score"], evidence, sources),
+        "robustness": score_robustness(heur.rubrics["robustness"], evidence, sources),
     }
