@@ -198,3 +198,27 @@ def test_size_limit_is_configurable(tmp_path):
     (tmp_path / "train.py").write_text("import random\nrandom.seed(1)\n" + "# pad\n" * 100)
     report = audit_json(tmp_path, "--max-file-size", "100")
     assert warnings_for(report, "train.py") and report["facts"]["seeds"] == []
+
+
+def test_an_internal_error_is_one_line_too(tmp_path, monkeypatch):
+    import mlscorecard.cli as cli_module
+
+    def boom(*args, **kwargs):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(cli_module, "run_audit", boom)
+    monkeypatch.delenv("MLSCORECARD_DEBUG", raising=False)
+    res = run_cli("audit", str(tmp_path))
+    assert_one_line_error(res, "internal error: KeyError")
+
+
+def test_the_installed_command_runs_as_a_separate_process(fixture_repos):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "mlscorecard", "audit", str(fixture_repos["research-script"]),
+                          "--no-cache", "--format", "json"], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["rubrics"]["ml-test-score"]["items"]["infra-1"]["level"] == "manual"
+    missing = subprocess.run([sys.executable, "-m", "mlscorecard", "audit", "/nonexistent/repo"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1

@@ -30,6 +30,31 @@ EXCLUDED_DIRS = frozenset(
     }
 )
 
+# Configuration an audited repository could use to make git run a program of its choosing while
+# we read it (signature checks in `git log`, the fsmonitor hook, external diff, pagers, hooks).
+# Passed as environment overrides, which take precedence over the repository's own config.
+SAFE_GIT_CONFIG = {
+    "log.showSignature": "false",
+    "gpg.program": "false",
+    "gpg.ssh.program": "false",
+    "gpg.x509.program": "false",
+    "core.fsmonitor": "false",
+    "core.hooksPath": os.devnull,
+    "core.pager": "cat",
+    "diff.external": "",
+    "core.sshCommand": "false",
+    "protocol.allow": "never",
+}
+
+
+def safe_git_environment() -> dict[str, str]:
+    env = {"GIT_CONFIG_COUNT": str(len(SAFE_GIT_CONFIG)), "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
+    for i, (key, value) in enumerate(SAFE_GIT_CONFIG.items()):
+        env[f"GIT_CONFIG_KEY_{i}"] = key
+        env[f"GIT_CONFIG_VALUE_{i}"] = value
+    return env
+
+
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
@@ -97,6 +122,7 @@ class Snapshot:
                 pass
             return snap
         snap.repo = repo
+        repo.git.update_environment(**safe_git_environment())
         is_git_dir = os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects"))
         if is_git_dir:
             # A bare repository (possibly a mirror without a config file, which gitpython takes for

@@ -29,7 +29,7 @@ def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
         return None
     try:
         raw = snap.repo.git.log(
-            "--first-parent", f"-n{window}", f"--format=%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%B{_SEP_RECORD}",
+            "--first-parent", "--no-show-signature", f"-n{window}", f"--format=%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%B{_SEP_RECORD}",
             snap.commit,
         )
         total = int(snap.repo.git.rev_list("--count", snap.commit))
