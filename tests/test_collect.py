@@ -24,7 +24,8 @@ def test_process_pool_and_single_process_agree():
     single = collect(Snapshot.from_files(files), HEUR, jobs=1)
     assert pooled.python == single.python
     assert len(pooled.python) == 2 * (POOL_THRESHOLD + 5)
-    assert pooled.python["pkg/mod3.py"]["calls"][0][:2] == ["numpy.random.seed", 2]
+    use = pooled.python["pkg/mod3.py"]["uses"][0]
+    assert (use["name"], use["line"]) == ("numpy.random.seed", 2)
 
 
 def test_warm_cache_gives_the_same_report(tmp_path):

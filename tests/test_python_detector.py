@@ -14,7 +14,7 @@ def facts(code: str, path: str = "pkg/train.py") -> dict:
 
 
 def calls(code: str, path: str = "pkg/train.py") -> list[tuple[str, int]]:
-    return [(c[0], c[1]) for c in facts(code, path)["calls"]]
+    return [(u["name"], u["line"]) for u in facts(code, path)["uses"]]
 
 
 def test_import_alias():
@@ -47,15 +47,15 @@ def test_unimported_names_are_not_guessed():
 
 
 def test_keyword_kinds_and_lines():
-    (call,) = facts("""
+    (use,) = facts("""
         from sklearn.model_selection import train_test_split
         a = train_test_split(
             x, y,
             random_state=42,
         )
-    """)["calls"]
-    assert call[0] == "sklearn.model_selection.train_test_split"
-    assert call[4]["random_state"] == "int" and call[5] == {"random_state": 5}
+    """)["uses"]
+    assert use["name"] == "sklearn.model_selection.train_test_split" and use["line"] == 3
+    assert use["kws"]["random_state"] == "int" and use["kwv"] == {"random_state": 42} and use["kwl"] == {"random_state": 5}
 
 
 def test_meaningful_tests_and_placeholders():
@@ -93,3 +93,84 @@ def test_module_names_and_test_context():
 def test_notebook_magics_are_not_python_here():
     # .py files with shell escapes are a syntax error, reported, never fatal
     assert "error" in facts("!pip install torch\nimport torch\n")
+
+
+def uses(code: str, path: str = "pkg/train.py") -> dict[str, dict]:
+    return {u["name"]: u for u in facts(code, path)["uses"]}
+
+
+def test_decorators_bases_and_attribute_assignments_are_uses():
+    got = uses("""
+        import torch
+        from prefect import flow
+        import pandera as pa
+
+        @flow
+        def pipeline():
+            pass
+
+        class Schema(pa.DataFrameModel):
+            pass
+
+        torch.backends.cudnn.deterministic = True
+    """)
+    assert got["prefect.flow"]["how"] == "decorator"
+    assert got["pandera.DataFrameModel"]["how"] == "base"
+    assign = got["torch.backends.cudnn.deterministic"]
+    assert assign["how"] == "assign" and assign["args"] == ["bool"] and assign["argv"] == [True]
+
+
+def test_asserted_uses_directly_through_variables_and_gates():
+    got = facts("""
+        from scipy.stats import ks_2samp, chisquare
+        from sklearn.dummy import DummyClassifier
+        from sklearn.metrics import roc_auc_score
+
+        def check(ref, cur):
+            assert ks_2samp(ref, cur).pvalue > 0.05
+            stat = chisquare(cur)
+            p = stat.pvalue
+            if p < 0.01:
+                raise ValueError("drift")
+            baseline = DummyClassifier().fit(ref, cur)
+            return baseline
+
+        def gate(y, p):
+            auc = roc_auc_score(y, p)
+            if auc < 0.8:
+                sys.exit(1)
+    """)
+    by_name = {u["name"]: u["asserted"] for u in got["uses"]}
+    assert by_name == {"scipy.stats.ks_2samp": True, "scipy.stats.chisquare": True,
+                       "sklearn.dummy.DummyClassifier": False, "sklearn.metrics.roc_auc_score": True}
+    assert [g[1] for g in got["gates"]] == ["auc"]
+
+
+def test_test_functions_with_lines_and_parameters():
+    f = facts("""
+        def test_loss_decreases(model):
+            assert model.loss() < 1
+
+        def test_speed(benchmark):
+            benchmark(sum, [1, 2])
+    """, "tests/test_model.py")
+    assert f["test_functions"] == [["test_loss_decreases", 2, True, ["model"]], ["test_speed", 5, False, ["benchmark"]]]
+
+
+def test_statement_mode_keeps_tests_and_import_lines():
+    from mlscorecard.detectors.python_code import analyse_python
+
+    code = textwrap.dedent("""
+        import os
+        from churn.model import (
+            make_model,
+        )
+
+        def test_model():
+            assert make_model() is not None
+    """)
+    full = analyse_python("tests/test_m.py", code, EVERYTHING, True)
+    lean = analyse_python("tests/test_m.py", code, EVERYTHING, False)
+    expected = [["os", 2], ["churn.model.make_model", 3]]
+    assert [list(i) for i in full["imports"]] == [list(i) for i in lean["imports"]] == expected
+    assert full["test_functions"] == lean["test_functions"]

@@ -11,7 +11,8 @@ from typing import Any
 from .cache import BlobCache
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.history import review_facts
-from .detectors.python_code import analyse_python, is_test_path, make_interest
+from .detectors.notebooks import NotebookError, NotebookSource, notebook_source
+from .detectors.python_code import analyse_python, is_test_context, is_test_path, make_interest, module_name
 from .heuristics import Heuristics
 from .snapshot import Snapshot
 
@@ -21,14 +22,70 @@ _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 POOL_THRESHOLD = 30
 
 
+_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
+_DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+
+
 @dataclass
 class RepoFacts:
     snap: Snapshot
     python: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> facts (parsed files only)
     python_paths: list[str] = field(default_factory=list)  # every readable .py file
+    notebooks: dict[str, NotebookSource] = field(default_factory=dict)
+    contexts: dict[str, frozenset[str]] = field(default_factory=dict)  # every .py and .ipynb file
+    text_imports: dict[str, list[str]] = field(default_factory=dict)  # modules each file imports (from its text)
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+
+    def locate(self, path: str, line: int) -> tuple[int, int | None]:
+        """(line, cell) of a finding: notebook lines are given within their cell."""
+        nb = self.notebooks.get(path)
+        if nb is None:
+            return line, None
+        cell, cell_line = nb.locate(line)
+        return cell_line, cell
+
+
+def text_imports(path: str, text: str) -> list[str]:
+    """Modules a file imports, read from its text (cheap; relative imports resolved)."""
+    package = module_name(path).split(".")[:-1] if not path.endswith("__init__.py") else module_name(path).split(".")
+    out = []
+    for m in _IMPORT_RE.finditer(text):
+        if m.group(1) is not None:
+            mod = m.group(1)
+            dots = len(mod) - len(mod.lstrip("."))
+            if dots:
+                base = package[: len(package) - (dots - 1)] if dots - 1 <= len(package) else []
+                mod = ".".join([*base, mod.lstrip(".")] if mod.lstrip(".") else base)
+            out.append(mod)
+        else:
+            for part in m.group(2).split(","):
+                name = part.strip().split()[0] if part.strip() else ""
+                if name:
+                    out.append(name)
+    return out
+
+
+def file_contexts(path: str, text: str, imports: list[str], heur: Heuristics) -> frozenset[str]:
+    ctx = set()
+    if is_test_context(path):
+        ctx.add("test")
+    if path.endswith(".ipynb"):
+        ctx.add("notebook")
+    defines = None
+    for c in heur.contexts.values():
+        if c.path_regex is not None and c.path_regex.search(path):
+            ctx.add(c.name)
+            continue
+        if any(i == p or i.startswith(p + ".") for i in imports for p in c.imports_any):
+            ctx.add(c.name)
+            continue
+        if c.defines_any:
+            defines = defines if defines is not None else set(_DEF_RE.findall(text))
+            if defines.intersection(c.defines_any):
+                ctx.add(c.name)
+    return frozenset(ctx)
 
 
 def _parse_job(args: tuple[str, str, bool, list[str], list[str]]) -> dict[str, Any]:
@@ -40,7 +97,7 @@ def _parse_job(args: tuple[str, str, bool, list[str], list[str]]) -> dict[str, A
 
 def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> RepoFacts:
     facts = RepoFacts(snap=snap)
-    code_rules = heur.rules_of("python-call")
+    code_rules = [r for r in heur.rules if r.kind in ("python-call", "python-gate")]
     interest = make_interest(code_rules)
     groups = sorted({g for r in code_rules for g in r.tokens})
     vocabulary = {w for g in groups for w in g}
@@ -48,12 +105,23 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
     to_parse: list[tuple[str, str, str | None, bool]] = []
     cached = 0
     for path in snap.paths():
-        if not path.endswith(".py"):
+        if not path.endswith((".py", ".ipynb")):
             continue
         text = snap.read_text(path)
         if text is None:
             continue
-        facts.python_paths.append(path)
+        if path.endswith(".ipynb"):
+            try:
+                nb = notebook_source(text)
+            except NotebookError as exc:
+                snap.warn(path, str(exc))
+                continue
+            facts.notebooks[path] = nb
+            text = nb.source
+        else:
+            facts.python_paths.append(path)
+        facts.text_imports[path] = text_imports(path, text)
+        facts.contexts[path] = file_contexts(path, text, facts.text_imports[path], heur)
         present = vocabulary.intersection(_WORD_RE.findall(text))
         full = any(present.issuperset(g) for g in groups)
         if not (full or is_test_path(path)):
@@ -87,6 +155,7 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
     facts.stats = {
         "files": len(snap.files),
         "python_files": len(facts.python_paths),
+        "notebooks": len(facts.notebooks),
         "parsed": len(to_parse),
         "parsed_from_cache": cached,
     }

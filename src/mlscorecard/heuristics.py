@@ -19,9 +19,12 @@ from .errors import HeuristicsError
 from .model import LEVELS
 
 RUBRIC_IDS = ("ml-test-score", "robustness")
-MATCHER_KINDS = ("python-call", "python-test-imports", "text", "ci-run", "ci-trigger", "history-review")
+MATCHER_KINDS = (
+    "python-call", "python-test-imports", "python-test-function", "python-shared-import", "python-gate",
+    "text", "ci-run", "ci-trigger", "history-review",
+)
 AUTOMATION_MODES = ("ci", "always", "ci-pull-request", "never")
-CONTEXTS = ("any", "test", "non-test")
+BUILTIN_CONTEXTS = ("test", "notebook")
 
 
 def heuristics_dir() -> Path:
@@ -54,6 +57,7 @@ class Rule:
     source: str
     remediation: str = ""
     tokens: tuple[tuple[str, ...], ...] = field(default=())  # pre-filter: any group whose words all occur
+    packages: tuple[str, ...] = field(default=())  # dependencies that hint at this rule (never evidence)
 
     @property
     def kind(self) -> str:
@@ -70,10 +74,19 @@ class Rubric:
 
 
 @dataclass
+class Context:
+    name: str
+    imports_any: tuple[str, ...]
+    defines_any: tuple[str, ...]
+    path_regex: re.Pattern[str] | None
+
+
+@dataclass
 class Heuristics:
     rubrics: dict[str, Rubric]
     rules: list[Rule]
     digest: str  # hash of every heuristics file: part of every cache key
+    contexts: dict[str, Context] = field(default_factory=dict)
 
     def rules_of(self, kind: str) -> list[Rule]:
         return [r for r in self.rules if r.kind == kind]
@@ -117,10 +130,12 @@ def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
             groups.add(tuple(sorted({parts[0], parts[-1]})))
     for kw in (match.get("keywords") or {}):
         groups.add((kw,))
+    for word in match.get("words") or []:
+        groups.add((word,))
     return tuple(sorted(groups))
 
 
-def _load_rules(path: Path, rubrics: dict[str, Rubric]) -> list[Rule]:
+def _load_rules(path: Path, rubrics: dict[str, Rubric], context_names: set[str]) -> list[Rule]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -134,8 +149,14 @@ def _load_rules(path: Path, rubrics: dict[str, Rubric]) -> list[Rule]:
         match = raw.get("match") or {}
         if match.get("kind") not in MATCHER_KINDS:
             raise _fail(src, f"match.kind must be one of {MATCHER_KINDS}")
-        if match.get("context", "any") not in CONTEXTS:
-            raise _fail(src, f"match.context must be one of {CONTEXTS}")
+        for key in ("context", "not_context"):
+            value = match.get(key)
+            if value is None:
+                continue
+            names = [value] if isinstance(value, str) else value
+            unknown = [n for n in names if n not in context_names]
+            if unknown:
+                raise _fail(src, f"match.{key}: unknown context(s) {unknown}; known: {sorted(context_names)}")
         automation = raw.get("automation", "ci")
         if automation not in AUTOMATION_MODES:
             raise _fail(src, f"automation must be one of {AUTOMATION_MODES}")
@@ -162,9 +183,13 @@ def _load_rules(path: Path, rubrics: dict[str, Rubric]) -> list[Rule]:
         examples = raw.get("examples") or {}
         if not examples.get("positive") or not examples.get("negative"):
             raise _fail(src, "every rule needs positive and negative examples")
+        packages = raw.get("packages") or []
+        if not isinstance(packages, list):
+            raise _fail(src, "packages must be a list of distribution names")
         rules.append(
             Rule(
                 id=rid,
+                packages=tuple(p.lower().replace("_", "-") for p in packages),
                 title=raw.get("title", rid),
                 summary=raw.get("summary", raw.get("title", rid)),
                 match=match,
@@ -192,13 +217,31 @@ def load_heuristics(directory: str | None = None) -> Heuristics:
     missing = set(RUBRIC_IDS) - set(rubrics)
     if missing:
         raise HeuristicsError(f"rubric definitions missing: {sorted(missing)}")
+    contexts = _load_contexts(base / "contexts.yaml")
+    digest.update((base / "contexts.yaml").read_bytes())
+    context_names = set(contexts) | set(BUILTIN_CONTEXTS)
     rules: list[Rule] = []
     for path in sorted((base / "rules").glob("*.yaml")):
         digest.update(path.name.encode() + path.read_bytes())
-        rules.extend(_load_rules(path, rubrics))
+        rules.extend(_load_rules(path, rubrics, context_names))
     seen: set[str] = set()
     for r in rules:
         if r.id in seen:
             raise HeuristicsError(f"duplicate rule id {r.id}")
         seen.add(r.id)
-    return Heuristics(rubrics=rubrics, rules=rules, digest=digest.hexdigest()[:16])
+    return Heuristics(rubrics=rubrics, rules=rules, digest=digest.hexdigest()[:16], contexts=contexts)
+
+
+def _load_contexts(path: Path) -> dict[str, Context]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = {}
+    for name, raw in (data.get("contexts") or {}).items():
+        if name in BUILTIN_CONTEXTS:
+            raise _fail(str(path), f"{name} is decided by path and cannot be redefined")
+        out[name] = Context(
+            name=name,
+            imports_any=tuple(raw.get("imports_any") or ()),
+            defines_any=tuple(raw.get("defines_any") or ()),
+            path_regex=re.compile(raw["path_regex"]) if raw.get("path_regex") else None,
+        )
+    return out

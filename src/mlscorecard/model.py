@@ -37,9 +37,10 @@ class Evidence:
     level: str | None = None
     score: int | None = None
     automated_by: str | None = None
+    cell: int | None = None  # notebook code cell (1-based); `line` is then the line within that cell
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.rule)
+        return (self.path, self.cell or 0, self.line, self.rule)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -55,7 +56,13 @@ class Evidence:
             out["score"] = self.score
         if self.automated_by:
             out["automated_by"] = self.automated_by
+        if self.cell is not None:
+            out["cell"] = self.cell
         return out
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" + (f" (cell {self.cell})" if self.cell is not None else "")
 
 
 @dataclass

@@ -28,6 +28,7 @@ class Finding:
     summary: str
     fact: dict[str, Any] | None = None
     confidence_delta: float = 0.0
+    cell: int | None = None  # notebook code cell (1-based) when path is an .ipynb
 
 
 # ------------------------------------------------------------------------- matchers
@@ -39,39 +40,152 @@ def _kind_ok(want: Any, got: str) -> bool:
     return got == want
 
 
+def _names(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def context_ok(match: dict[str, Any], facts: RepoFacts, path: str) -> bool:
+    """`context`: the file must be in one of these; `not_context`: in none of these."""
+    ctx = facts.contexts.get(path)
+    if ctx is None:
+        ctx = frozenset({"test"}) if is_test_context(path) else frozenset()
+    want = _names(match.get("context"))
+    if want and not ctx.intersection(want):
+        return False
+    return not ctx.intersection(_names(match.get("not_context")))
+
+
+def _use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
+    calls = m.get("calls") or []
+    if use["how"] not in (m.get("how") or ["call"]):
+        return False
+    if calls and not any(fnmatchcase(use["name"], c) for c in calls):
+        return False
+    if not calls and not m.get("keywords"):
+        return False
+    if m.get("asserted") and not use["asserted"]:
+        return False
+    args, argv = use["args"], use["argv"]
+    for idx, want in (m.get("args") or {}).items():
+        i = int(idx)
+        if i >= len(args) or not _kind_ok(want, args[i]):
+            return False
+    for idx, values in (m.get("arg_values") or {}).items():
+        i = int(idx)
+        if i >= len(argv) or argv[i] not in values:
+            return False
+    for kw, want in (m.get("keywords") or {}).items():
+        if kw not in use["kws"] or not _kind_ok(want, use["kws"][kw]):
+            return False
+    for kw, values in (m.get("keyword_values") or {}).items():
+        if use["kwv"].get(kw) not in values:
+            return False
+    return True
+
+
 def match_python_call(rule: Rule, facts: RepoFacts) -> list[Finding]:
     m = rule.match
-    calls = m.get("calls") or []
-    context = m.get("context", "any")
-    want_args: dict[Any, Any] = m.get("args") or {}
     want_kws: dict[str, Any] = m.get("keywords") or {}
     out = []
     for path in sorted(facts.python):
         pf = facts.python[path]
-        if "error" in pf:
+        if "error" in pf or not context_ok(m, facts, path):
             continue
-        in_test = is_test_context(path)
-        if (context == "test" and not in_test) or (context == "non-test" and in_test):
-            continue
-        for qual, line, _func, args, kws, kw_lines in pf["calls"]:
-            if calls and not any(fnmatchcase(qual, c) for c in calls):
+        for use in pf["uses"]:
+            if not _use_matches(use, m):
                 continue
-            if not calls and not want_kws:
-                continue
-            ok = True
-            for idx, want in want_args.items():
-                i = int(idx)
-                if i >= len(args) or not _kind_ok(want, args[i]):
-                    ok = False
-            for kw, want in want_kws.items():
-                if kw not in kws or not _kind_ok(want, kws[kw]):
-                    ok = False
-            if not ok:
-                continue
+            line = use["line"]
             if want_kws:  # point at the argument that matters, not the start of a multi-line call
-                line = min(kw_lines.get(k, line) for k in want_kws)
-            label = qual if calls else f"{qual}({', '.join(f'{k}=' for k in want_kws)}...)"
-            out.append(Finding(rule.id, path, line, f"{rule.summary}: {label}", {"path": path, "line": line, "call": qual}))
+                line = min(use["kwl"].get(k, line) for k in want_kws)
+            label = use["name"] if m.get("calls") else f"{use['name']}({', '.join(f'{k}=' for k in want_kws)}...)"
+            if use["asserted"]:
+                label += " (checked by an assert or a gate)"
+            out.append(_finding(rule, facts, path, line, f"{rule.summary}: {label}",
+                                {"call": use["name"]}, 0.1 if use["asserted"] else 0.0))
+    return out
+
+
+def _finding(rule: Rule, facts: RepoFacts, path: str, line: int, summary: str,
+             fact_extra: dict[str, Any] | None = None, delta: float = 0.0) -> Finding:
+    """A finding at path:line; notebook lines become lines within their cell."""
+    line, cell = facts.locate(path, line)
+    fact = {"path": path, "line": line, **(fact_extra or {})}
+    if cell is not None:
+        fact["cell"] = cell
+    return Finding(rule.id, path, line, summary, fact, delta, cell)
+
+
+def match_python_test_function(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """Test functions whose name says what they check (and that really assert something)."""
+    m = rule.match
+    name_re = re.compile(m["name_regex"], re.I)
+    params = set(m.get("params") or [])
+    path_re = re.compile(m["path_regex"]) if m.get("path_regex") else None
+    out = []
+    for path in sorted(facts.python):
+        pf = facts.python[path]
+        if "error" in pf or not is_test_path(path) or not context_ok(m, facts, path):
+            continue
+        for name, line, meaningful, fparams in pf.get("test_functions", []):
+            if not meaningful and not params:
+                continue
+            if params and not params.intersection(fparams):
+                continue
+            if not (name_re.search(name) or (path_re is not None and path_re.search(path))):
+                continue
+            out.append(_finding(rule, facts, path, line, f"{rule.summary}: {name}"))
+            if m.get("first_only", True):
+                break
+    return out
+
+
+def match_python_gate(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """A comparison on a metric that raises or exits (a gate), in a file that also uses `calls`."""
+    m = rule.match
+    out = []
+    for path in sorted(facts.python):
+        pf = facts.python[path]
+        if "error" in pf or not pf.get("gates") or not context_ok(m, facts, path):
+            continue
+        if m.get("calls") and not any(_use_matches(u, {**m, "asserted": False}) for u in pf["uses"]):
+            continue
+        line, word = pf["gates"][0]
+        out.append(_finding(rule, facts, path, line, f"{rule.summary}: a check on {word} stops the run"))
+    return out
+
+
+def match_python_shared_import(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """A local module of the target kind imported by files of two different contexts."""
+    m = rule.match
+    target_re = re.compile(m["target_path_regex"])
+    side_a, side_b = _names(m["contexts"][0]), _names(m["contexts"][1])
+    index = _local_module_index([p for p in facts.python_paths if not is_test_context(p)])
+    importers: dict[str, dict[str, set[str]]] = {}
+    for path, modules in facts.text_imports.items():
+        ctx = facts.contexts.get(path, frozenset())
+        if "test" in ctx:
+            continue
+        for name in modules:
+            parts = name.split(".")
+            for k in range(len(parts), 0, -1):
+                cands = index.get(".".join(parts[:k]))
+                if cands:
+                    for c in cands:
+                        if target_re.search(c) and c != path:
+                            sides = importers.setdefault(c, {"a": set(), "b": set()})
+                            if ctx.intersection(side_a):
+                                sides["a"].add(path)
+                            if ctx.intersection(side_b):
+                                sides["b"].add(path)
+                    break
+    out = []
+    for target, sides in sorted(importers.items()):
+        a, b = sides["a"] - sides["b"], sides["b"] - sides["a"]
+        if a and b:
+            out.append(Finding(rule.id, target, 1,
+                               f"{rule.summary}: {target} is imported by {min(a)} and {min(b)}", {"path": target, "line": 1}))
     return out
 
 
@@ -185,18 +299,21 @@ def path_matches(path: str, globs: list[str]) -> bool:
 def match_text(rule: Rule, facts: RepoFacts) -> list[Finding]:
     m = rule.match
     pattern = re.compile(m["pattern"], re.M | (re.I if m.get("ignore_case") else 0))
-    out = []
     exclude = m.get("exclude") or []
+    out = []
     for path in facts.snap.paths():
         if not path_matches(path, m["paths"]) or path_matches(path, exclude):
             continue
-        text = facts.snap.read_text(path)
+        if (m.get("context") or m.get("not_context")) and not context_ok(m, facts, path):
+            continue
+        nb = facts.notebooks.get(path)
+        text = nb.source if nb is not None else facts.snap.read_text(path)
         if text is None:
             continue
         for mo in pattern.finditer(text):
             line = text.count("\n", 0, mo.start()) + 1
-            snippet = mo.group(0).strip()[:80]
-            out.append(Finding(rule.id, path, line, f"{rule.summary}: {snippet}", {"path": path, "line": line, "summary": snippet}))
+            snippet = " ".join(mo.group(0).split())[:80]
+            out.append(_finding(rule, facts, path, line, f"{rule.summary}: {snippet}", {"summary": snippet}))
             if m.get("first_only", True):
                 break
     return out
@@ -247,6 +364,9 @@ def match_history_review(rule: Rule, facts: RepoFacts) -> list[Finding]:
 MATCHERS: dict[str, Callable[[Rule, RepoFacts], list[Finding]]] = {
     "python-call": match_python_call,
     "python-test-imports": match_python_test_imports,
+    "python-test-function": match_python_test_function,
+    "python-gate": match_python_gate,
+    "python-shared-import": match_python_shared_import,
     "text": match_text,
     "ci-run": match_ci_run,
     "ci-trigger": match_ci_trigger,
@@ -286,9 +406,11 @@ def evidence_for(rule: Rule, findings: list[Finding], facts: RepoFacts) -> list[
             conf = max(0.05, min(0.95, conf))
             if s.rubric == "ml-test-score":
                 level = "automated" if automated_by else "manual"
-                out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, level=level, automated_by=automated_by))
+                out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, level=level,
+                                    automated_by=automated_by, cell=f.cell))
             else:
-                out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, score=s.score, automated_by=automated_by))
+                out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, score=s.score,
+                                    automated_by=automated_by, cell=f.cell))
     return out
 
 

@@ -44,7 +44,7 @@ def module_name(path: str) -> str:
 
 
 class _Interest:
-    """What the rules want recorded: qualified call patterns and keyword names."""
+    """What the rules want recorded: qualified name patterns and keyword names."""
 
     def __init__(self, patterns: list[str], keywords: set[str]) -> None:
         self.exact = {p for p in patterns if "*" not in p}
@@ -58,20 +58,24 @@ class _Interest:
         return any(k in self.keywords for k in kwnames)
 
 
-def _literal_kind(node: cst.BaseExpression) -> str:
+def _literal(node: cst.BaseExpression) -> tuple[str, Any]:
+    """(kind, value) of an argument: kinds int, float, str, bool, none, expr; short literals keep their value."""
     if isinstance(node, cst.Integer):
-        return "int"
+        return "int", node.evaluated_value
     if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, cst.Integer):
-        return "int"
+        return "int", None
     if isinstance(node, cst.Float):
-        return "float"
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-        return "str"
+        return "float", None
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return "str", value if isinstance(value, str) and len(value) <= 60 else None
+    if isinstance(node, (cst.ConcatenatedString, cst.FormattedString)):
+        return "str", None
     if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return "bool"
+        return "bool", node.value == "True"
     if isinstance(node, cst.Name) and node.value == "None":
-        return "none"
-    return "expr"
+        return "none", None
+    return "expr", None
 
 
 def _dotted(node: cst.BaseExpression) -> list[str] | None:
@@ -91,20 +95,47 @@ def _attr_name(node: cst.BaseExpression) -> str:
     return ".".join(d) if d else ""
 
 
+# A comparison on one of these words, guarding a raise or exit, is a quality gate.
+METRIC_RE = re.compile(
+    r"(^|_)(auc|roc|acc|accuracy|f1|precision|recall|rmse|mse|mae|mape|r2|loss|score|metric|metrics|ap|map|ndcg|"
+    r"error|threshold|drift|psi|baseline|champion|production|prod|bleu|rouge|perplexity|wer)(_|$|s$)",
+    re.I,
+)
+_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+_ASSERT_LIKE = re.compile(r"^(assert|fail)|^assert_|_assert|^check_")
+
+
+class _Scope:
+    def __init__(self) -> None:
+        self.pending: dict[str, list[int]] = {}  # name -> indexes of uses assigned to it
+        self.checked: set[str] = set()  # names read inside an assert or a gate
+
+
 class _Visitor(cst.CSTVisitor):
     def __init__(self, path: str, interest: _Interest) -> None:
         self.path = path
-        self.package = module_name(path).rsplit(".", 1)[0] if "." in module_name(path) or path.endswith("__init__.py") else ""
+        self.package = module_name(path).rsplit(".", 1)[0] if "." in module_name(path) else ""
         if path.endswith("__init__.py"):
             self.package = module_name(path)
         self.interest = interest
+        self.in_test_file = is_test_context(path)
         self.aliases: dict[str, str] = {}
         self.imports: list[tuple[str, cst.CSTNode]] = []
-        self.calls: list[tuple[str, cst.CSTNode, str | None, list[str], dict[str, str], dict[str, cst.CSTNode]]] = []
+        self.uses: list[dict[str, Any]] = []
+        self.use_nodes: list[tuple[cst.CSTNode, dict[str, cst.CSTNode]]] = []
         self.func_stack: list[str] = []
+        self.scopes: list[_Scope] = [_Scope()]
         self.tests = 0
         self.meaningful_tests = 0
-        self._test_meaningful: list[bool] = []
+        self.test_functions: list[tuple[str, cst.CSTNode, list[str]]] = []
+        self.test_meaning: list[bool] = []  # per test function, in order of definition
+        self._open_tests: list[int] = []  # indexes into test_meaning of the tests being visited
+        self.defines: list[str] = []
+        self.gates: list[tuple[cst.CSTNode, str]] = []
+        self.check_depth = 0
+        self.assign_names: list[set[str]] = []
+        self.assign_start: list[int] = []
+        self.assert_call_stack: list[bool] = []
 
     # imports ---------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -134,27 +165,90 @@ class _Visitor(cst.CSTVisitor):
             self.aliases[bound] = full
             self.imports.append((full, node))
 
-    # functions and tests ---------------------------------------------------
+    def resolve(self, parts: list[str]) -> str | None:
+        head = parts[0]
+        if head in self.aliases:
+            return ".".join([self.aliases[head], *parts[1:]])
+        return None
+
+    # functions, classes and tests --------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
+        if not self.func_stack:
+            self.defines.append(name)
         self.func_stack.append(name)
+        self.scopes.append(_Scope())
         if name.startswith("test"):
             self.tests += 1
-            self._test_meaningful.append(False)
+            params = [p.name.value for p in node.params.params]
+            self.test_functions.append((name, node, params))
+            self._open_tests.append(len(self.test_meaning))
+            self.test_meaning.append(False)
+        for dec in node.decorators:
+            self._decorator(dec)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         name = self.func_stack.pop()
-        if name.startswith("test") and self._test_meaningful:
-            if self._test_meaningful.pop():
+        self._close_scope()
+        if name.startswith("test") and self._open_tests:
+            if self.test_meaning[self._open_tests.pop()]:
                 self.meaningful_tests += 1
 
-    def _mark_assertion(self) -> None:
-        if self._test_meaningful:
-            self._test_meaningful[-1] = True
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._close_scope()
 
+    def _close_scope(self) -> None:
+        scope = self.scopes.pop() if len(self.scopes) > 1 else self.scopes[0]
+        for name in scope.pending.keys() & scope.checked:
+            for i in scope.pending[name]:
+                self.uses[i]["asserted"] = True
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for base in node.bases:
+            parts = _dotted(base.value)
+            q = self.resolve(parts) if parts else None
+            if q and self.interest.wants(q, []):
+                self._record(q, base, "base", [], {}, {})
+        for dec in node.decorators:
+            self._decorator(dec)
+
+    def _decorator(self, dec: cst.Decorator) -> None:
+        if isinstance(dec.decorator, cst.Call):
+            return  # visit_Call records it
+        parts = _dotted(dec.decorator)
+        q = self.resolve(parts) if parts else None
+        if q and self.interest.wants(q, []):
+            self._record(q, dec, "decorator", [], {}, {})
+
+    def _mark_assertion(self) -> None:
+        if self._open_tests:
+            self.test_meaning[self._open_tests[-1]] = True
+
+    # checks: asserts, assert-like calls, gates -------------------------------
     def visit_Assert(self, node: cst.Assert) -> None:
         if _references_code(node.test):
             self._mark_assertion()
+        self.check_depth += 1
+        if not self.in_test_file:
+            word = _metric_word(node.test)
+            if word:
+                self.gates.append((node, word))
+
+    def leave_Assert(self, original_node: cst.Assert) -> None:
+        self.check_depth -= 1
+
+    def visit_If_test(self, node: cst.If) -> None:
+        gate = _raises(node.body)
+        self.assert_call_stack.append(gate)
+        if gate:
+            self.check_depth += 1
+            word = _metric_word(node.test)
+            if word and not self.in_test_file:
+                self.gates.append((node, word))
+
+    def leave_If_test(self, node: cst.If) -> None:
+        if self.assert_call_stack.pop():
+            self.check_depth -= 1
 
     def visit_With(self, node: cst.With) -> None:
         for item in node.items:
@@ -163,27 +257,123 @@ class _Visitor(cst.CSTVisitor):
                 if d and d[-1] in ("raises", "warns", "assertRaises", "assertWarns"):
                     self._mark_assertion()
 
-    # calls -----------------------------------------------------------------
-    def resolve(self, parts: list[str]) -> str | None:
-        head = parts[0]
-        if head in self.aliases:
-            return ".".join([self.aliases[head], *parts[1:]])
-        return None
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.check_depth:
+            self.scopes[-1].checked.add(node.value)
+        if self.assign_names:
+            self.assign_names[-1].add(node.value)
 
+    # assignments: which names hold the result of a recorded use --------------
+    def visit_Assign_value(self, node: cst.Assign) -> None:
+        self.assign_names.append(set())
+        self.assign_start.append(len(self.uses))
+
+    def leave_Assign_value(self, node: cst.Assign) -> None:
+        read = self.assign_names.pop()
+        start = self.assign_start.pop()
+        scope = self.scopes[-1]
+        produced = list(range(start, len(self.uses)))
+        for name in read:  # result = report.as_dict(): result inherits what report holds
+            produced.extend(scope.pending.get(name, []))
+        if not produced:
+            return
+        for target in node.targets:
+            for name in _target_names(target.target):
+                scope.pending.setdefault(name, []).extend(produced)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            parts = _dotted(target.target)
+            q = self.resolve(parts) if parts and len(parts) > 1 else None
+            if q and self.interest.wants(q, []):
+                kind, value = _literal(node.value)
+                self._record(q, target, "assign", [kind], [value], {})
+
+    # calls -----------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         parts = _dotted(node.func)
         qualname = self.resolve(parts) if parts else None
-        if parts and self._test_meaningful and (parts[-1].startswith("assert") or parts[-1] in ("fail",)):
-            if any(_references_code(a.value) for a in node.args):
-                self._mark_assertion()
+        assert_like = bool(parts and _ASSERT_LIKE.search(parts[-1]))
+        if assert_like and self._open_tests and any(_references_code(a.value) for a in node.args):
+            self._mark_assertion()
+        self.assert_call_stack.append(assert_like)
+        if assert_like:
+            self.check_depth += 1
         kwnames = [a.keyword.value for a in node.args if a.keyword is not None]
         if not self.interest.wants(qualname, kwnames):
             return
-        args = [_literal_kind(a.value) for a in node.args if a.keyword is None and not a.star]
-        kws = {a.keyword.value: _literal_kind(a.value) for a in node.args if a.keyword is not None}
+        args, argv = [], []
+        for a in node.args:
+            if a.keyword is None and not a.star:
+                kind, value = _literal(a.value)
+                args.append(kind)
+                argv.append(value)
+        kws = {a.keyword.value: _literal(a.value) for a in node.args if a.keyword is not None}
         kw_nodes = {a.keyword.value: a for a in node.args if a.keyword is not None and a.keyword.value in self.interest.keywords}
-        func = self.func_stack[-1] if self.func_stack else None
-        self.calls.append((qualname or ".".join(parts or []), node, func, args, kws, kw_nodes))
+        self._record(qualname or ".".join(parts or []), node, "call", args, argv, kws, kw_nodes)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if self.assert_call_stack.pop():
+            self.check_depth -= 1
+
+    def _record(self, qualname, node, how, args, argv, kws, kw_nodes=None) -> None:
+        self.uses.append({
+            "name": qualname,
+            "how": how,
+            "func": self.func_stack[-1] if self.func_stack else None,
+            "args": args,
+            "argv": argv,
+            "kws": {k: v[0] for k, v in kws.items()},
+            "kwv": {k: v[1] for k, v in kws.items() if v[1] is not None},
+            "asserted": self.check_depth > 0,
+        })
+        self.use_nodes.append((node, kw_nodes or {}))
+
+
+def _target_names(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [n for el in node.elements for n in _target_names(el.value)]
+    return []
+
+
+def _raises(suite: cst.BaseSuite) -> bool:
+    """True when a block raises or exits at its top level (the body of a gate)."""
+    body = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+    for stmt in body:
+        smalls = stmt.body if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else []
+        for small in smalls:
+            if isinstance(small, cst.Raise):
+                return True
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                d = _dotted(small.value.func)
+                if d and ".".join(d) in _EXIT_CALLS:
+                    return True
+    return False
+
+
+def _metric_word(test: cst.CSTNode) -> str | None:
+    """The metric-like name a comparison checks, if the expression holds a comparison."""
+    found: list[str] = []
+    has_compare = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Comparison(self, n: cst.Comparison) -> None:
+            nonlocal has_compare
+            has_compare = True
+
+        def visit_Name(self, n: cst.Name) -> None:
+            if METRIC_RE.search(n.value):
+                found.append(n.value)
+
+        def visit_SimpleString(self, n: cst.SimpleString) -> None:
+            value = n.value.strip("'\"")
+            if METRIC_RE.search(value):
+                found.append(value)
+
+    test.visit(_Find())
+    return found[0] if has_compare and found else None
 
 
 def _references_code(node: cst.CSTNode) -> bool:
@@ -220,13 +410,10 @@ def _guard(source: str) -> tuple[str | None, SyntaxError | None]:
     return None, None
 
 
-_COMPOUND_BODIES = ("body", "orelse", "finalbody", "handlers")
-
-
 def _walk_statements(visitor: _Visitor, node: cst.CSTNode) -> None:
     """Feed the visitor statements only (imports, test functions, asserts, `with pytest.raises`,
     bare `self.assert*(...)` calls), without descending into expressions. About a tenth of the
-    nodes of a full visit: enough for a test file that holds no call any rule looks for."""
+    nodes of a full visit: enough for a test file that holds no name any rule looks for."""
     body = getattr(node, "body", None)
     if isinstance(node, cst.SimpleStatementLine):
         for small in node.body:
@@ -236,8 +423,10 @@ def _walk_statements(visitor: _Visitor, node: cst.CSTNode) -> None:
                 visitor.visit_ImportFrom(small)
             elif isinstance(small, cst.Assert):
                 visitor.visit_Assert(small)
+                visitor.leave_Assert(small)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 visitor.visit_Call(small.value)
+                visitor.leave_Call(small.value)
         return
     if isinstance(node, cst.FunctionDef):
         visitor.visit_FunctionDef(node)
@@ -246,13 +435,8 @@ def _walk_statements(visitor: _Visitor, node: cst.CSTNode) -> None:
         return
     if isinstance(node, cst.With):
         visitor.visit_With(node)
-    if isinstance(body, (list, tuple)):
-        for child in body:
-            _walk_statements(visitor, child)
-    elif isinstance(body, cst.CSTNode):
-        _walk_statements(visitor, body)
-    for attr in _COMPOUND_BODIES[1:]:
-        part = getattr(node, attr, None)
+    for attr in ("body", "orelse", "finalbody", "handlers"):
+        part = body if attr == "body" else getattr(node, attr, None)
         if isinstance(part, (list, tuple)):
             for child in part:
                 _walk_statements(visitor, child)
@@ -260,23 +444,27 @@ def _walk_statements(visitor: _Visitor, node: cst.CSTNode) -> None:
             _walk_statements(visitor, part)
 
 
+def _line_of_regex(source: str, pattern: str) -> int:
+    m = re.search(pattern, source, re.M)
+    return source.count("\n", 0, m.start()) + 1 if m else 1
+
+
 def _import_line(source: str, name: str) -> int:
     """Line of the import statement that brings in `name` (statement-level mode has no positions)."""
     parts = name.split(".")
     for k in range(len(parts), 0, -1):
         module = re.escape(".".join(parts[:k]))
-        m = re.search(rf"^[ \t]*(?:from[ \t]+\.*{module}[ \t]+import\b|import[ \t]+{module}\b)", source, re.M)
-        if m:
-            return source.count("\n", 0, m.start()) + 1
-    m = re.search(rf"^[ \t]*from[ \t]+\S+[ \t]+import[ \t(]+[^\n]*\b{re.escape(parts[-1])}\b", source, re.M)
-    return source.count("\n", 0, m.start()) + 1 if m else 1
+        line = _line_of_regex(source, rf"^[ \t]*(?:from[ \t]+\.*{module}[ \t]+import\b|import[ \t]+{module}\b)")
+        if line > 1 or re.match(rf"[ \t]*(?:from[ \t]+\.*{module}[ \t]+import\b|import[ \t]+{module}\b)", source):
+            return line
+    return _line_of_regex(source, rf"^[ \t]*from[ \t]+\S+[ \t]+import[ \t(]+[^\n]*\b{re.escape(parts[-1])}\b")
 
 
 def analyse_python(path: str, source: str, interest: _Interest, full: bool = True) -> dict[str, Any]:
     """Parse one file and return its JSON-able facts, or {"error": message}.
 
     full=False (a test file that holds none of the rules' words) walks statements only and takes
-    import lines from the text, skipping libcst's costly position computation.
+    import and test lines from the text, skipping libcst's costly position computation.
     """
     problem, ast_error = _guard(source)
     if problem:
@@ -298,7 +486,8 @@ def analyse_python(path: str, source: str, interest: _Interest, full: bool = Tru
             module.visit(visitor)
         else:
             _walk_statements(visitor, module)
-        need_lines = full and (bool(visitor.calls) or is_test_path(path))
+            visitor.leave_Module(module)
+        need_lines = full and (bool(visitor.uses) or bool(visitor.gates) or is_test_path(path))
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider) if need_lines else {}
     except RecursionError:
         return {"error": "nested too deeply to analyse; not analysed"}
@@ -307,16 +496,28 @@ def analyse_python(path: str, source: str, interest: _Interest, full: bool = Tru
         pos = positions.get(node)
         return pos.start.line if pos is not None else 1
 
-    imports = {(name, line_of(node) if full else _import_line(source, name)) for name, node in visitor.imports}
+    if full:
+        imports = {(name, line_of(node)) for name, node in visitor.imports}
+        test_lines = [line_of(node) for _, node, _ in visitor.test_functions]
+    else:
+        imports = {(name, _import_line(source, name)) for name, node in visitor.imports}
+        test_lines = [_line_of_regex(source, rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(n)}\b")
+                      for n, _, _ in visitor.test_functions]
+    uses = []
+    for use, (node, kw_nodes) in zip(visitor.uses, visitor.use_nodes):
+        uses.append({**use, "line": line_of(node), "kwl": {k: line_of(n) for k, n in kw_nodes.items()}})
     return {
         "imports": sorted(imports, key=lambda t: (t[1], t[0])),
-        # [qualified name, line, enclosing function, positional arg kinds, keyword kinds, keyword lines]
-        "calls": [
-            [q, line_of(node), func, args, kws, {k: line_of(n) for k, n in kw_nodes.items()}]
-            for q, node, func, args, kws, kw_nodes in visitor.calls
-        ],
+        "uses": uses,
         "tests": visitor.tests,
         "meaningful_tests": visitor.meaningful_tests,
+        # [name, line, asserts something real, parameter names]
+        "test_functions": [
+            [name, line, meaningful, params]
+            for (name, _node, params), line, meaningful in zip(visitor.test_functions, test_lines, visitor.test_meaning)
+        ],
+        "gates": [[line_of(node), word] for node, word in visitor.gates],
+        "defines": visitor.defines,
     }
 
 

@@ -1,0 +1,78 @@
+"""Notebooks: the code cells of an .ipynb as one Python source, with a map back to cells.
+
+IPython magics (`%timeit`, `!pip install`, `%%bash` cells, `x?`) are not Python: each such line
+becomes `pass` at its indentation (cell magics blank the whole cell), so line numbers stay true
+and the rest of the cell is still analysed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+
+_MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)|^(\s*)\S.*\?\s*$")
+
+
+class NotebookError(Exception):
+    pass
+
+
+@dataclass
+class NotebookSource:
+    source: str
+    cell_starts: list[int]  # 1-based line in `source` where each code cell begins
+    cell_numbers: list[int]  # 1-based index of that cell among all cells of the notebook
+
+    def locate(self, line: int) -> tuple[int, int]:
+        """(cell number, line within the cell) of a line of `source`."""
+        i = bisect.bisect_right(self.cell_starts, line) - 1
+        i = max(i, 0)
+        return self.cell_numbers[i], line - self.cell_starts[i] + 1
+
+
+def _clean(lines: list[str]) -> list[str]:
+    if lines and lines[0].lstrip().startswith("%%"):
+        return ["" for _ in lines]
+    out = []
+    for line in lines:
+        m = _MAGIC_LINE.match(line)
+        if m:
+            indent = m.group(1) if m.group(1) is not None else (m.group(3) or "")
+            out.append(f"{indent}pass")
+        else:
+            out.append(line)
+    return out
+
+
+def notebook_source(text: str) -> NotebookSource:
+    try:
+        nb = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise NotebookError(f"not valid JSON ({str(exc).splitlines()[0][:60]}); skipped") from None
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if cells is None and isinstance(nb, dict) and isinstance(nb.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in nb["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+    if not isinstance(cells, list):
+        raise NotebookError("not a Jupyter notebook (no cells); skipped")
+    parts: list[str] = []
+    starts: list[int] = []
+    numbers: list[int] = []
+    line = 1
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", cell.get("input", ""))
+        if isinstance(src, list):
+            src = "".join(s for s in src if isinstance(s, str))
+        if not isinstance(src, str):
+            continue
+        lines = _clean(src.split("\n"))
+        starts.append(line)
+        numbers.append(number)
+        parts.append("\n".join(lines))
+        line += len(lines)
+    if not parts:
+        raise NotebookError("no code cells; skipped")
+    return NotebookSource("\n".join(parts) + "\n", starts, numbers)

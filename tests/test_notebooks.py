@@ -1,0 +1,57 @@
+"""Notebooks: code cells analysed like Python, magics skipped, evidence pointing at the cell."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mlscorecard.audit import audit_snapshot
+from mlscorecard.detectors.notebooks import NotebookError, notebook_source
+from mlscorecard.heuristics import load_heuristics
+from mlscorecard.snapshot import Snapshot
+
+HEUR = load_heuristics()
+
+
+def nb(*cells: tuple[str, str]) -> str:
+    return json.dumps({"nbformat": 4, "cells": [
+        {"cell_type": kind, "source": src.splitlines(keepends=True), "metadata": {}} for kind, src in cells]})
+
+
+def test_code_cells_and_their_lines():
+    src = notebook_source(nb(("markdown", "# Title"), ("code", "import numpy as np\n"), ("code", "x = 1\nnp.random.seed(3)")))
+    assert src.cell_numbers == [2, 3]
+    assert src.locate(3) == (3, 1) and src.locate(4) == (3, 2)
+
+
+def test_magics_become_pass_and_cell_magics_blank_the_cell():
+    src = notebook_source(nb(("code", "%matplotlib inline\n!pip install torch\nfor i in range(3):\n    %time f(i)\ndf?"),
+                             ("code", "%%bash\necho hi")))
+    assert src.source.splitlines() == ["pass", "pass", "for i in range(3):", "    pass", "pass", "", ""]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("{not json", "not valid JSON"),
+    (json.dumps({"cells": [{"cell_type": "markdown", "source": "hi"}]}), "no code cells"),
+    (json.dumps(["a list"]), "no cells"),
+])
+def test_bad_notebooks_raise(text, message):
+    with pytest.raises(NotebookError, match=message):
+        notebook_source(text)
+
+
+def test_audit_points_at_the_notebook_cell_and_warns_about_bad_ones():
+    files = {
+        "notebooks/train.ipynb": nb(("markdown", "intro"), ("code", "!pip install torch\nimport torch"),
+                                    ("code", "torch.manual_seed(0)")),
+        "notebooks/broken.ipynb": "{",
+        "notebooks/empty.ipynb": nb(("markdown", "only words")),
+    }
+    result = audit_snapshot(Snapshot.from_files(files), HEUR)
+    assert result.facts["seeds"] == [{"path": "notebooks/train.ipynb", "line": 1, "cell": 3, "call": "torch.manual_seed"}]
+    (ev,) = result.rubrics["ml-test-score"].items["infra-1"].evidence
+    assert (ev.path, ev.cell, ev.line) == ("notebooks/train.ipynb", 3, 1)
+    messages = {w.path: w.message for w in result.warnings}
+    assert messages["notebooks/broken.ipynb"].startswith("not valid JSON")
+    assert messages["notebooks/empty.ipynb"] == "no code cells; skipped"
