@@ -129,3 +129,34 @@ def test_the_digest_changes_with_the_rules(tmp_path):
     a = load_heuristics(_copy_heuristics(tmp_path / "a", "rules: []\n"))
     b = load_heuristics(_copy_heuristics(tmp_path / "b", "rules: []\n# changed\n"))
     assert a.digest != b.digest
+
+
+def test_a_misspelt_key_is_refused(tmp_path):
+    directory = _copy_heuristics(tmp_path, """
+        rules:
+          - id: seeds/typo
+            match: {kind: python-call, calls: [random.seed]}
+            not_context: [test]
+            supports:
+              ml-test-score: [{item: infra-1, level: manual, confidence: 0.5}]
+            examples:
+              positive: [{code: "x"}]
+              negative: [{code: "y"}]
+    """)
+    with pytest.raises(HeuristicsError, match="unknown key"):
+        load_heuristics(directory)
+
+
+def test_an_unknown_context_is_refused(tmp_path):
+    directory = _copy_heuristics(tmp_path, """
+        rules:
+          - id: seeds/bad-context
+            match: {kind: python-call, calls: [random.seed], context: [production]}
+            supports:
+              ml-test-score: [{item: infra-1, level: manual, confidence: 0.5}]
+            examples:
+              positive: [{code: "x"}]
+              negative: [{code: "y"}]
+    """)
+    with pytest.raises(HeuristicsError, match="unknown context"):
+        load_heuristics(directory)

@@ -18,7 +18,7 @@ FACT_BLOCKS = ("seeds", "model_tests", "monitoring", "rollback")
 
 def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> AuditResult:
     facts = collect(snap, heur, cache=cache, jobs=jobs)
-    evidence, blocks = evaluate(heur, facts)
+    evidence, blocks, hints = evaluate(heur, facts)
     sources = {"history"} if facts.review is not None else set()
     rubrics = score_all(heur, evidence, sources)
     fact_out: dict = {}
@@ -35,7 +35,7 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
     warnings = sorted(snap.warnings, key=lambda w: (w.path, w.message))
     return AuditResult(
         repo_path=snap.root, commit=snap.commit, ref=snap.ref, rubrics=rubrics, facts=fact_out,
-        warnings=warnings, stats=facts.stats,
+        warnings=warnings, stats=facts.stats, hints=hints,
     )
 
 

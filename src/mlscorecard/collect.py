@@ -10,6 +10,7 @@ from typing import Any
 
 from .cache import BlobCache
 from .detectors.ci import CIFacts, detect_ci
+from .detectors.dependencies import declared_dependencies
 from .detectors.history import review_facts
 from .detectors.notebooks import NotebookError, NotebookSource, notebook_source
 from .detectors.python_code import analyse_python, is_test_context, is_test_path, make_interest, module_name
@@ -36,6 +37,7 @@ class RepoFacts:
     text_imports: dict[str, list[str]] = field(default_factory=dict)  # modules each file imports (from its text)
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
+    dependencies: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 
     def locate(self, path: str, line: int) -> tuple[int, int | None]:
@@ -151,6 +153,7 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
             snap.warn(path, result["error"])
 
     facts.ci = detect_ci(snap)
+    facts.dependencies = declared_dependencies(snap)
     facts.review = review_facts(snap)
     facts.stats = {
         "files": len(snap.files),

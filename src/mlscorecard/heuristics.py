@@ -23,7 +23,14 @@ MATCHER_KINDS = (
     "python-call", "python-test-imports", "python-test-function", "python-shared-import", "python-gate",
     "text", "ci-run", "ci-trigger", "history-review",
 )
-AUTOMATION_MODES = ("ci", "always", "ci-pull-request", "never")
+RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", "supports", "examples", "packages",
+                       "remediation"})
+MATCH_KEYS = frozenset({
+    "kind", "calls", "how", "args", "arg_values", "keywords", "keyword_values", "asserted", "context", "not_context",
+    "target", "name_regex", "path_regex", "params", "first_only", "words", "target_path_regex", "contexts",
+    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction",
+})
+AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")
 
 
@@ -146,7 +153,13 @@ def _load_rules(path: Path, rubrics: dict[str, Rubric], context_names: set[str])
         src = f"{path.name}:{rid}"
         if not re.fullmatch(r"[a-z0-9-]+/[a-z0-9.-]+", rid):
             raise _fail(src, "rule id must look like family/name (lower case)")
+        unknown = set(raw) - RULE_KEYS
+        if unknown:
+            raise _fail(src, f"unknown key(s) {sorted(unknown)}")
         match = raw.get("match") or {}
+        unknown = set(match) - MATCH_KEYS
+        if unknown:
+            raise _fail(src, f"unknown match key(s) {sorted(unknown)}")
         if match.get("kind") not in MATCHER_KINDS:
             raise _fail(src, f"match.kind must be one of {MATCHER_KINDS}")
         for key in ("context", "not_context"):

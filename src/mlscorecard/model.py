@@ -98,3 +98,4 @@ class AuditResult:
     facts: dict[str, Any]
     warnings: list[AuditWarning]
     stats: dict[str, Any] = field(default_factory=dict)
+    hints: list[dict[str, Any]] = field(default_factory=list)  # declared dependencies nothing uses

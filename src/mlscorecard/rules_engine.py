@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from .collect import RepoFacts
+from .detectors.dependencies import import_name
 from .detectors.python_code import is_test_context, is_test_path, module_name
 from .heuristics import Heuristics, Rule
 from .model import Evidence
@@ -120,7 +121,7 @@ def _finding(rule: Rule, facts: RepoFacts, path: str, line: int, summary: str,
 def match_python_test_function(rule: Rule, facts: RepoFacts) -> list[Finding]:
     """Test functions whose name says what they check (and that really assert something)."""
     m = rule.match
-    name_re = re.compile(m["name_regex"], re.I)
+    name_re = re.compile(m["name_regex"], re.I) if m.get("name_regex") else None
     params = set(m.get("params") or [])
     path_re = re.compile(m["path_regex"]) if m.get("path_regex") else None
     out = []
@@ -129,11 +130,10 @@ def match_python_test_function(rule: Rule, facts: RepoFacts) -> list[Finding]:
         if "error" in pf or not is_test_path(path) or not context_ok(m, facts, path):
             continue
         for name, line, meaningful, fparams in pf.get("test_functions", []):
-            if not meaningful and not params:
-                continue
-            if params and not params.intersection(fparams):
-                continue
-            if not (name_re.search(name) or (path_re is not None and path_re.search(path))):
+            if params:  # a fixture such as `benchmark` says what the test does, whatever its name
+                if not params.intersection(fparams):
+                    continue
+            elif not meaningful or not ((name_re and name_re.search(name)) or (path_re and path_re.search(path))):
                 continue
             out.append(_finding(rule, facts, path, line, f"{rule.summary}: {name}"))
             if m.get("first_only", True):
@@ -375,7 +375,15 @@ MATCHERS: dict[str, Callable[[Rule, RepoFacts], list[Finding]]] = {
 
 
 def run_rule(rule: Rule, facts: RepoFacts) -> list[Finding]:
-    return MATCHERS[rule.kind](rule, facts)
+    """The rule's findings, one per location (two matches on one line are one finding)."""
+    seen: set[tuple[str, int | None, int]] = set()
+    out = []
+    for f in MATCHERS[rule.kind](rule, facts):
+        key = (f.path, f.cell, f.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 # ------------------------------------------------------------------------- evidence
@@ -386,9 +394,17 @@ def _automation(rule: Rule, finding: Finding, facts: RepoFacts) -> str | None:
         return None
     if mode == "always":
         return finding.path
-    if mode == "ci":
+    if mode in ("ci", "ci-or-runtime"):
         ex = facts.ci.automated_by(finding.path)
-        return ex.workflow if ex else None
+        if ex:
+            return ex.workflow
+        if mode == "ci-or-runtime":
+            ctx = facts.contexts.get(finding.path, frozenset())
+            if "test" not in ctx and "notebook" not in ctx:
+                for runtime in ("serving", "pipeline"):
+                    if runtime in ctx:
+                        return f"{runtime} path"
+        return None
     if mode == "ci-pull-request":
         for wf in sorted(facts.ci.workflows, key=lambda w: w.path):
             if wf.automated and wf.effective_triggers & PULL_REQUEST_TRIGGERS and wf.steps:
@@ -414,10 +430,26 @@ def evidence_for(rule: Rule, findings: list[Finding], facts: RepoFacts) -> list[
     return out
 
 
-def evaluate(heur: Heuristics, facts: RepoFacts) -> tuple[list[Evidence], dict[str, list[dict[str, Any]]]]:
-    """All evidence, and the facts blocks (seeds, model_tests, ...) that rules record."""
+def hints_for(rule: Rule, facts: RepoFacts) -> list[dict[str, Any]]:
+    """A rule that found nothing, whose package is a declared dependency that no file imports:
+    a hint, never evidence."""
+    out = []
+    for package in rule.packages:
+        module = import_name(package)
+        if any(m == module or m.startswith(module + ".") for mods in facts.text_imports.values() for m in mods):
+            continue
+        for path, line in facts.dependencies.get(package, []):
+            items = ", ".join(sorted({s.item for s in rule.supports}))
+            out.append({"rule": rule.id, "path": path, "line": line, "package": package,
+                        "summary": f"{package} is a declared dependency, but no use of it was found ({items})"})
+    return out
+
+
+def evaluate(heur: Heuristics, facts: RepoFacts) -> tuple[list[Evidence], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """All evidence, the facts blocks (seeds, model_tests, ...) that rules record, and hints."""
     evidence: list[Evidence] = []
     fact_blocks: dict[str, list[dict[str, Any]]] = {}
+    hints: list[dict[str, Any]] = []
     for rule in heur.rules:
         try:
             findings = run_rule(rule, facts)
@@ -425,9 +457,12 @@ def evaluate(heur: Heuristics, facts: RepoFacts) -> tuple[list[Evidence], dict[s
             facts.snap.warn(".", f"rule {rule.id} failed: {type(exc).__name__}: {exc}")
             continue
         evidence.extend(evidence_for(rule, findings, facts))
+        if not findings:
+            hints.extend(hints_for(rule, facts))
         if rule.fact:
             block = fact_blocks.setdefault(rule.fact, [])
             for f in findings:
                 if f.fact is not None:
                     block.append(f.fact)
-    return evidence, fact_blocks
+    hints.sort(key=lambda h: (h["path"], h["line"], h["rule"]))
+    return evidence, fact_blocks, hints

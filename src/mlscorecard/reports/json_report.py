@@ -48,6 +48,7 @@ def to_dict(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
             },
         },
         "facts": result.facts,
+        "hints": result.hints,
         "warnings": [w.to_json() for w in result.warnings],
     }
 

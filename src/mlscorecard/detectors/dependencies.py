@@ -1,0 +1,104 @@
+"""Declared dependencies: requirements files, pyproject.toml, setup.cfg, Pipfile, conda environments.
+
+A dependency is never evidence (a library listed is not a check performed); it becomes a *hint*
+in the report when a rule that names the package found nothing.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import tomllib
+from posixpath import basename
+
+from ..snapshot import Snapshot
+from ..yamlio import YamlError, load_yaml
+
+_REQ_FILE = re.compile(r"(^|/)([^/]*requirements[^/]*\.(txt|in)|constraints\.txt)$")
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+# Distributions whose import name is not their name with - turned into _.
+_IMPORT_NAMES = {
+    "scikit-learn": "sklearn", "scikit-optimize": "skopt", "keras-tuner": "keras_tuner", "pyyaml": "yaml",
+    "opencv-python": "cv2", "pillow": "PIL", "beautifulsoup4": "bs4", "interpret": "interpret",
+}
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def import_name(distribution: str) -> str:
+    dist = normalise(distribution)
+    return _IMPORT_NAMES.get(dist, dist.replace("-", "_"))
+
+
+def _line_of(text: str, name: str) -> int:
+    m = re.search(rf"^[^\n#]*?\b{re.escape(name)}\b", text, re.M | re.I)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+def _names_from_specs(specs) -> list[str]:
+    out = []
+    for spec in specs or []:
+        if isinstance(spec, str):
+            m = _NAME.match(spec)
+            if m:
+                out.append(m.group(1))
+    return out
+
+
+def declared_dependencies(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
+    """normalised distribution name -> [(file, line)], sorted."""
+    found: dict[str, set[tuple[str, int]]] = {}
+
+    def add(path: str, text: str, names: list[str]) -> None:
+        for n in names:
+            found.setdefault(normalise(n), set()).add((path, _line_of(text, n)))
+
+    for path in snap.paths():
+        name = basename(path)
+        if not (_REQ_FILE.search(path) or name in ("pyproject.toml", "setup.cfg", "Pipfile")
+                or re.fullmatch(r"(environment|conda)[^/]*\.ya?ml", name)):
+            continue
+        text = snap.read_text(path)
+        if text is None:
+            continue
+        try:
+            if _REQ_FILE.search(path):
+                add(path, text, [m.group(1) for line in text.splitlines()
+                                 if (m := _NAME.match(line)) and not line.lstrip().startswith(("-", "#"))])
+            elif name == "pyproject.toml":
+                data = tomllib.loads(text)
+                project = data.get("project", {})
+                names = _names_from_specs(project.get("dependencies"))
+                for extra in (project.get("optional-dependencies") or {}).values():
+                    names += _names_from_specs(extra)
+                poetry = data.get("tool", {}).get("poetry", {})
+                for key in ("dependencies", "dev-dependencies"):
+                    names += [n for n in (poetry.get(key) or {}) if n != "python"]
+                for group in (poetry.get("group") or {}).values():
+                    names += list((group or {}).get("dependencies") or {})
+                add(path, text, names)
+            elif name == "Pipfile":
+                data = tomllib.loads(text)
+                add(path, text, list(data.get("packages", {})) + list(data.get("dev-packages", {})))
+            elif name == "setup.cfg":
+                parser = configparser.ConfigParser(interpolation=None)
+                parser.read_string(text)
+                specs = parser.get("options", "install_requires", fallback="").splitlines()
+                add(path, text, _names_from_specs(specs))
+            else:
+                data = load_yaml(text)
+                deps = data.get("dependencies", []) if isinstance(data, dict) else []
+                names = []
+                for d in deps or []:
+                    if isinstance(d, str):
+                        names += _names_from_specs([re.split(r"[=<>! ]", d.split("::")[-1])[0]])
+                    elif isinstance(d, dict):
+                        names += _names_from_specs(d.get("pip"))
+                add(path, text, names)
+        except (tomllib.TOMLDecodeError, configparser.Error, YamlError, AttributeError, TypeError) as exc:
+            snap.warn(path, f"cannot read dependencies: {str(exc).splitlines()[0][:80]}")
+    return {k: sorted(v) for k, v in sorted(found.items())}
