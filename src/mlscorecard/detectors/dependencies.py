@@ -14,7 +14,7 @@ from posixpath import basename
 from ..snapshot import Snapshot
 from ..yamlio import YamlError, load_yaml
 
-_REQ_FILE = re.compile(r"(^|/)([^/]*requirements[^/]*\.(txt|in)|constraints\.txt)$")
+_REQ_FILE = re.compile(r"(^|/)([^/]*requirements[^/]*\.(txt|in)|requirements/[^/]+\.(txt|in)|constraints\.txt)$")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -55,6 +55,8 @@ def declared_dependencies(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
 
     def add(path: str, text: str, names: list[str]) -> None:
         for n in names:
+            if normalise(n) in ("python", "pip"):
+                continue
             found.setdefault(normalise(n), set()).add((path, _line_of(text, n)))
 
     for path in snap.paths():
