@@ -353,15 +353,20 @@ def _raises(suite: cst.BaseSuite) -> bool:
     return False
 
 
+_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+
+
 def _metric_word(test: cst.CSTNode) -> str | None:
-    """The metric-like name a comparison checks, if the expression holds a comparison."""
+    """The metric-like name a threshold comparison (<, <=, >, >=) checks, if there is one.
+    Equality tests (status == "False") are flags, not thresholds, and do not count."""
     found: list[str] = []
     has_compare = False
 
     class _Find(cst.CSTVisitor):
         def visit_Comparison(self, n: cst.Comparison) -> None:
             nonlocal has_compare
-            has_compare = True
+            if any(isinstance(t.operator, _ORDERING) for t in n.comparisons):
+                has_compare = True
 
         def visit_Name(self, n: cst.Name) -> None:
             if METRIC_RE.search(n.value):
