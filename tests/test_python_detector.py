@@ -143,7 +143,7 @@ def test_asserted_uses_directly_through_variables_and_gates():
     by_name = {u["name"]: u["asserted"] for u in got["uses"]}
     assert by_name == {"scipy.stats.ks_2samp": True, "scipy.stats.chisquare": True,
                        "sklearn.dummy.DummyClassifier": False, "sklearn.metrics.roc_auc_score": True}
-    assert [g[1] for g in got["gates"]] == ["auc"]
+    assert [g[1] for g in got["gates"]] == [None, None, "auc"]  # thresholds; only the last on a metric name
 
 
 def test_test_functions_with_lines_and_parameters():

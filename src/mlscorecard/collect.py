@@ -90,6 +90,17 @@ def file_contexts(path: str, text: str, imports: list[str], heur: Heuristics) ->
     return frozenset(ctx)
 
 
+def contexts_allow(match: dict[str, Any], ctx: frozenset[str]) -> bool:
+    """A rule's `context` (any of) and `not_context` (none of) against a file's contexts."""
+    want = match.get("context")
+    want = [want] if isinstance(want, str) else (want or [])
+    if want and not ctx.intersection(want):
+        return False
+    avoid = match.get("not_context")
+    avoid = [avoid] if isinstance(avoid, str) else (avoid or [])
+    return not ctx.intersection(avoid)
+
+
 def _parse_job(args: tuple[str, str, bool, list[str], list[str]]) -> dict[str, Any]:
     path, source, full, patterns, keywords = args
     from .detectors.python_code import _Interest
@@ -101,8 +112,10 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
     facts = RepoFacts(snap=snap)
     code_rules = [r for r in heur.rules if r.kind in ("python-call", "python-gate")]
     interest = make_interest(code_rules)
-    groups = sorted({g for r in code_rules for g in r.tokens})
-    vocabulary = {w for g in groups for w in g}
+    # the pre-filter: (word groups, rule match) — a file is parsed in full when, for a rule whose
+    # contexts allow the file, all words of one of its groups occur in the text
+    prefilters = [(r.tokens, r.match) for r in code_rules if r.tokens]
+    vocabulary = {w for groups, _ in prefilters for g in groups for w in g}
 
     to_parse: list[tuple[str, str, str | None, bool]] = []
     cached = 0
@@ -125,7 +138,8 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
         facts.text_imports[path] = text_imports(path, text)
         facts.contexts[path] = file_contexts(path, text, facts.text_imports[path], heur)
         present = vocabulary.intersection(_WORD_RE.findall(text))
-        full = any(present.issuperset(g) for g in groups)
+        ctx = facts.contexts[path]
+        full = any(present.issuperset(g) for groups, match in prefilters if contexts_allow(match, ctx) for g in groups)
         if not (full or is_test_path(path)):
             continue
         sha = snap.sha(path)

@@ -28,7 +28,7 @@ RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", 
 MATCH_KEYS = frozenset({
     "kind", "calls", "how", "args", "arg_values", "keywords", "keyword_values", "asserted", "context", "not_context",
     "target", "name_regex", "path_regex", "params", "first_only", "words", "target_path_regex", "contexts",
-    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction",
+    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold",
 })
 AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")

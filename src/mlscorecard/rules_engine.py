@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any, Callable
 
-from .collect import RepoFacts
+from .collect import RepoFacts, contexts_allow
 from .detectors.dependencies import import_name
 from .detectors.python_code import is_test_context, is_test_path, module_name
 from .heuristics import Heuristics, Rule
@@ -52,10 +52,7 @@ def context_ok(match: dict[str, Any], facts: RepoFacts, path: str) -> bool:
     ctx = facts.contexts.get(path)
     if ctx is None:
         ctx = frozenset({"test"}) if is_test_context(path) else frozenset()
-    want = _names(match.get("context"))
-    if want and not ctx.intersection(want):
-        return False
-    return not ctx.intersection(_names(match.get("not_context")))
+    return contexts_allow(match, ctx)
 
 
 def _use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
@@ -147,12 +144,16 @@ def match_python_gate(rule: Rule, facts: RepoFacts) -> list[Finding]:
     out = []
     for path in sorted(facts.python):
         pf = facts.python[path]
-        if "error" in pf or not pf.get("gates") or not context_ok(m, facts, path):
+        if "error" in pf or not context_ok(m, facts, path):
+            continue
+        gates = [g for g in pf.get("gates", []) if m.get("any_threshold") or g[1]]
+        if not gates:
             continue
         if m.get("calls") and not any(_use_matches(u, {**m, "asserted": False}) for u in pf["uses"]):
             continue
-        line, word = pf["gates"][0]
-        out.append(_finding(rule, facts, path, line, f"{rule.summary}: a check on {word} stops the run"))
+        line, word = gates[0]
+        what = f"a check on {word}" if word else "a threshold check"
+        out.append(_finding(rule, facts, path, line, f"{rule.summary}: {what} stops the run or the request"))
     return out
 
 

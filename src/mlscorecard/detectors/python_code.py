@@ -131,7 +131,7 @@ class _Visitor(cst.CSTVisitor):
         self.test_meaning: list[bool] = []  # per test function, in order of definition
         self._open_tests: list[int] = []  # indexes into test_meaning of the tests being visited
         self.defines: list[str] = []
-        self.gates: list[tuple[cst.CSTNode, str]] = []
+        self.gates: list[tuple[cst.CSTNode, str | None]] = []  # threshold checks that raise/exit
         self.check_depth = 0
         self.assign_names: list[set[str]] = []
         self.assign_start: list[int] = []
@@ -230,8 +230,8 @@ class _Visitor(cst.CSTVisitor):
             self._mark_assertion()
         self.check_depth += 1
         if not self.in_test_file:
-            word = _metric_word(node.test)
-            if word:
+            has_threshold, word = _threshold(node.test)
+            if has_threshold:
                 self.gates.append((node, word))
 
     def leave_Assert(self, original_node: cst.Assert) -> None:
@@ -242,8 +242,8 @@ class _Visitor(cst.CSTVisitor):
         self.assert_call_stack.append(gate)
         if gate:
             self.check_depth += 1
-            word = _metric_word(node.test)
-            if word and not self.in_test_file:
+            has_threshold, word = _threshold(node.test)
+            if has_threshold and not self.in_test_file:
                 self.gates.append((node, word))
 
     def leave_If_test(self, node: cst.If) -> None:
@@ -356,9 +356,9 @@ def _raises(suite: cst.BaseSuite) -> bool:
 _ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 
 
-def _metric_word(test: cst.CSTNode) -> str | None:
-    """The metric-like name a threshold comparison (<, <=, >, >=) checks, if there is one.
-    Equality tests (status == "False") are flags, not thresholds, and do not count."""
+def _threshold(test: cst.CSTNode) -> tuple[bool, str | None]:
+    """Whether an expression holds a threshold comparison (<, <=, >, >=), and the metric-like name
+    it checks, if any. Equality tests (status == "False") are flags, not thresholds."""
     found: list[str] = []
     has_compare = False
 
@@ -378,7 +378,7 @@ def _metric_word(test: cst.CSTNode) -> str | None:
                 found.append(value)
 
     test.visit(_Find())
-    return found[0] if has_compare and found else None
+    return has_compare, (found[0] if has_compare and found else None)
 
 
 def _references_code(node: cst.CSTNode) -> bool:
@@ -521,6 +521,7 @@ def analyse_python(path: str, source: str, interest: _Interest, full: bool = Tru
             [name, line, meaningful, params]
             for (name, _node, params), line, meaningful in zip(visitor.test_functions, test_lines, visitor.test_meaning)
         ],
+        # [line, metric word or None]: threshold checks that raise or exit (outside tests)
         "gates": [[line_of(node), word] for node, word in visitor.gates],
         "defines": visitor.defines,
     }
