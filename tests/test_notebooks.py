@@ -31,6 +31,11 @@ def test_magics_become_pass_and_cell_magics_blank_the_cell():
     assert src.source.splitlines() == ["pass", "pass", "for i in range(3):", "    pass", "pass", "", ""]
 
 
+def test_a_question_mark_in_a_comment_is_not_help():
+    src = notebook_source(nb(("code", "env = {\n    'metrics': 'Disabled',  # why?\n}\nlen??")))
+    assert src.source.splitlines() == ["env = {", "    'metrics': 'Disabled',  # why?", "}", "pass"]
+
+
 @pytest.mark.parametrize("text,message", [
     ("{not json", "not valid JSON"),
     (json.dumps({"cells": [{"cell_type": "markdown", "source": "hi"}]}), "no code cells"),

@@ -20,6 +20,8 @@ from .errors import UnusableInput
 from .model import AuditWarning
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+# Notebooks carry their outputs (plots, tables) inside the file: they get this many times the limit.
+NOTEBOOK_SIZE_FACTOR = 8
 
 # Directory names that never hold the audited project's own code.
 EXCLUDED_DIRS = frozenset(
@@ -269,8 +271,9 @@ class Snapshot:
         info = self.files.get(path)
         if info is None:
             return None
-        if info.size > self.max_file_size:
-            self.warn(path, f"larger than {self.max_file_size} bytes ({info.size}); skipped")
+        limit = self.max_file_size * (NOTEBOOK_SIZE_FACTOR if path.endswith(".ipynb") else 1)
+        if info.size > limit:
+            self.warn(path, f"larger than {limit} bytes ({info.size}); skipped")
             return None
         try:
             data = self._read_raw(path)
@@ -280,8 +283,8 @@ class Snapshot:
         except (ValueError, git.GitError) as exc:
             self.warn(path, f"cannot read git object: {exc}; skipped")
             return None
-        if len(data) > self.max_file_size:  # the file grew since it was listed
-            self.warn(path, f"larger than {self.max_file_size} bytes ({len(data)}); skipped")
+        if len(data) > limit:  # the file grew since it was listed
+            self.warn(path, f"larger than {limit} bytes ({len(data)}); skipped")
             return None
         if info.sha is None:
             info.sha = git_blob_sha(data)

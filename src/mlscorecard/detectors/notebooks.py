@@ -12,7 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 
-_MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)|^(\s*)\S.*\?\s*$")
+# %line magic, !shell, ?help, and `obj?` / `obj??` (a name or attribute chain, nothing else)
+_MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)|^(\s*)[A-Za-z_][\w.]*(\(\))?\?{1,2}\s*$")
 
 
 class NotebookError(Exception):
