@@ -202,26 +202,7 @@ def _local_module_index(paths: list[str]) -> dict[str, list[str]]:
 def match_python_test_imports(rule: Rule, facts: RepoFacts) -> list[Finding]:
     """Test files with real assertions that import local code of the kind the rule targets."""
     target = rule.match.get("target") or {}
-    imports_re = None
-    if target.get("imports_any"):
-        names = "|".join(re.escape(n) for n in target["imports_any"])
-        imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{names})\b", re.M)
-    path_re = re.compile(target["path_regex"]) if target.get("path_regex") else None
-    exclude_re = re.compile(target["exclude_path_regex"]) if target.get("exclude_path_regex") else None
-    need_both = target.get("require") == "all"
-    snap = facts.snap
-
-    @lru_cache(maxsize=None)
-    def is_target(path: str) -> bool:
-        if is_test_context(path) or (exclude_re is not None and exclude_re.search(path)):
-            return False
-        by_path = bool(path_re and path_re.search(path))
-        by_import = False
-        if imports_re is not None and (need_both or not by_path):
-            text = snap.read_text(path) or ""
-            by_import = bool(imports_re.search(text))
-        return (by_path and by_import) if need_both else (by_path or by_import)
-
+    is_target = _target_predicate(target, facts)
     index = _local_module_index([p for p in facts.python_paths if not is_test_path(p)])
     out = []
     for path in sorted(facts.python):
@@ -245,6 +226,48 @@ def match_python_test_imports(rule: Rule, facts: RepoFacts) -> list[Finding]:
                 {"path": path},
             ))
     return out
+
+
+def _target_predicate(target: dict[str, Any], facts: RepoFacts) -> Callable[[str], bool]:
+    """Which local modules a test-imports rule is about.
+
+    target.any_of is a list of criteria sets; a module qualifies when it meets every criterion
+    of one set: path_regex (its path), imports_any (it imports one of these packages),
+    defines_regex (it defines a top-level function or class with such a name).
+    target.exclude_path_regex removes modules whatever they meet. Test code never qualifies.
+    """
+    exclude_re = re.compile(target["exclude_path_regex"]) if target.get("exclude_path_regex") else None
+    criteria = []
+    for crit in target.get("any_of") or []:
+        imports_re = None
+        if crit.get("imports_any"):
+            names = "|".join(re.escape(n) for n in crit["imports_any"])
+            imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{names})\b", re.M)
+        criteria.append((
+            re.compile(crit["path_regex"]) if crit.get("path_regex") else None,
+            imports_re,
+            re.compile(rf"^(?:async\s+)?(?:def|class)\s+\w*(?:{crit['defines_regex']})", re.M | re.I)
+            if crit.get("defines_regex") else None,
+        ))
+    snap = facts.snap
+
+    @lru_cache(maxsize=None)
+    def is_target(path: str) -> bool:
+        if is_test_context(path) or (exclude_re is not None and exclude_re.search(path)):
+            return False
+        for path_re, imports_re, defines_re in criteria:
+            if path_re is not None and not path_re.search(path):
+                continue
+            if imports_re is not None or defines_re is not None:
+                text = snap.read_text(path) or ""
+                if imports_re is not None and not imports_re.search(text):
+                    continue
+                if defines_re is not None and not defines_re.search(text):
+                    continue
+            return True
+        return False
+
+    return is_target
 
 
 def _target_imports(imports, index, is_target) -> list[tuple[int, str, str]]:
