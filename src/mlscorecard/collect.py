@@ -40,6 +40,15 @@ class RepoFacts:
     dependencies: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 
+    _lowered: dict[str, str] = field(default_factory=dict)
+
+    def lowered(self, path: str, text: str) -> str:
+        """Lower-cased text of a file, computed once (for text rules' literal pre-checks)."""
+        low = self._lowered.get(path)
+        if low is None:
+            low = self._lowered[path] = text.lower()
+        return low
+
     def locate(self, path: str, line: int) -> tuple[int, int | None]:
         """(line, cell) of a finding: notebook lines are given within their cell."""
         nb = self.notebooks.get(path)

@@ -28,7 +28,7 @@ RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", 
 MATCH_KEYS = frozenset({
     "kind", "calls", "how", "args", "arg_values", "keywords", "keyword_values", "asserted", "context", "not_context",
     "target", "name_regex", "path_regex", "params", "first_only", "words", "target_path_regex", "contexts",
-    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold",
+    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals",
 })
 AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")
@@ -131,12 +131,22 @@ def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     `c` (imported or called) are in the text; a keyword rule needs its keyword.
     """
     groups: set[tuple[str, ...]] = set()
+    # words every match needs whatever the call: keyword names (all of them), and one of the
+    # literal values of the first constrained argument
+    required = set(match.get("keywords") or {}) | set(match.get("keyword_values") or {})
+    alternatives: list[set[str]] = [set()]
+    for values in list((match.get("arg_values") or {}).values())[:1]:
+        words = [v for v in values if isinstance(v, str) and re.fullmatch(r"[A-Za-z_]\w*", v)]
+        if len(words) == len(values):
+            alternatives = [{w} for w in words]
     for name in match.get("calls", []) or []:
         parts = [p for p in name.split(".") if p and "*" not in p]
         if parts:
-            groups.add(tuple(sorted({parts[0], parts[-1]})))
-    for kw in (match.get("keywords") or {}):
-        groups.add((kw,))
+            for alt in alternatives:
+                groups.add(tuple(sorted({parts[0], parts[-1], *required, *alt})))
+    if not match.get("calls"):
+        for kw in (match.get("keywords") or {}):
+            groups.add((kw,))
     for word in match.get("words") or []:
         groups.add((word,))
     return tuple(sorted(groups))

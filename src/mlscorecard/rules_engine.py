@@ -324,6 +324,7 @@ def match_text(rule: Rule, facts: RepoFacts) -> list[Finding]:
     m = rule.match
     pattern = re.compile(m["pattern"], re.M | (re.I if m.get("ignore_case") else 0))
     exclude = m.get("exclude") or []
+    literals = [lit.lower() for lit in m.get("literals") or []]
     out = []
     for path in facts.snap.paths():
         if not path_matches(path, m["paths"]) or path_matches(path, exclude):
@@ -334,6 +335,8 @@ def match_text(rule: Rule, facts: RepoFacts) -> list[Finding]:
         text = nb.source if nb is not None else facts.snap.read_text(path)
         if text is None:
             continue
+        if literals and not any(lit in facts.lowered(path, text) for lit in literals):
+            continue  # cheap pre-check: the pattern cannot match without one of these
         for mo in pattern.finditer(text):
             line = text.count("\n", 0, mo.start()) + 1
             snippet = " ".join(mo.group(0).split())[:80]
