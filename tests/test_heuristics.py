@@ -79,47 +79,32 @@ def _copy_heuristics(tmp_path: Path, extra_rules: str) -> str:
     return str(tmp_path)
 
 
-def test_a_rule_without_negative_examples_is_refused(tmp_path):
-    directory = _copy_heuristics(tmp_path, """
-        rules:
-          - id: seeds/no-negatives
-            match: {kind: python-call, calls: [random.seed]}
-            supports:
-              ml-test-score: [{item: infra-1, level: manual, confidence: 0.5}]
-            examples:
-              positive: [{code: "import random\\nrandom.seed(1)\\n"}]
-    """)
-    with pytest.raises(HeuristicsError, match="positive and negative examples"):
-        load_heuristics(directory)
+BASE_RULE = {
+    "id": "seeds/example",
+    "match": {"kind": "python-call", "calls": ["random.seed"]},
+    "supports": {"ml-test-score": [{"item": "infra-1", "level": "manual", "confidence": 0.5}]},
+    "examples": {"positive": [{"code": "x"}], "negative": [{"code": "y"}]},
+}
+BROKEN_RULES = {
+    "no negative examples": ({"examples": {"positive": [{"code": "x"}]}}, "positive and negative examples"),
+    "unknown item": ({"supports": {"ml-test-score": [{"item": "infra-9", "level": "manual", "confidence": 0.5}]}},
+                     "unknown item"),
+    "robustness 4": ({"supports": {"robustness": [{"item": "training.reproducibility", "score": 4, "confidence": 0.5}]}},
+                     "score"),
+    "misspelt key": ({"not_context": ["test"]}, "unknown key"),
+    "unknown context": ({"match": {"kind": "python-call", "calls": ["random.seed"], "context": ["production"]}},
+                        "unknown context"),
+    "unknown matcher": ({"match": {"kind": "python-magic"}}, "match.kind"),
+}
 
 
-def test_a_rule_for_an_unknown_item_is_refused(tmp_path):
-    directory = _copy_heuristics(tmp_path, """
-        rules:
-          - id: seeds/bad-item
-            match: {kind: python-call, calls: [random.seed]}
-            supports:
-              ml-test-score: [{item: infra-9, level: manual, confidence: 0.5}]
-            examples:
-              positive: [{code: "x"}]
-              negative: [{code: "y"}]
-    """)
-    with pytest.raises(HeuristicsError, match="unknown item"):
-        load_heuristics(directory)
+@pytest.mark.parametrize("name", list(BROKEN_RULES))
+def test_a_broken_rule_is_refused(tmp_path, name):
+    import yaml
 
-
-def test_a_robustness_rule_cannot_claim_4(tmp_path):
-    directory = _copy_heuristics(tmp_path, """
-        rules:
-          - id: seeds/too-good
-            match: {kind: python-call, calls: [random.seed]}
-            supports:
-              robustness: [{item: training.reproducibility, score: 4, confidence: 0.5}]
-            examples:
-              positive: [{code: "x"}]
-              negative: [{code: "y"}]
-    """)
-    with pytest.raises(HeuristicsError, match="score"):
+    change, message = BROKEN_RULES[name]
+    directory = _copy_heuristics(tmp_path, yaml.safe_dump({"rules": [{**BASE_RULE, **change}]}))
+    with pytest.raises(HeuristicsError, match=message):
         load_heuristics(directory)
 
 
@@ -129,34 +114,3 @@ def test_the_digest_changes_with_the_rules(tmp_path):
     a = load_heuristics(_copy_heuristics(tmp_path / "a", "rules: []\n"))
     b = load_heuristics(_copy_heuristics(tmp_path / "b", "rules: []\n# changed\n"))
     assert a.digest != b.digest
-
-
-def test_a_misspelt_key_is_refused(tmp_path):
-    directory = _copy_heuristics(tmp_path, """
-        rules:
-          - id: seeds/typo
-            match: {kind: python-call, calls: [random.seed]}
-            not_context: [test]
-            supports:
-              ml-test-score: [{item: infra-1, level: manual, confidence: 0.5}]
-            examples:
-              positive: [{code: "x"}]
-              negative: [{code: "y"}]
-    """)
-    with pytest.raises(HeuristicsError, match="unknown key"):
-        load_heuristics(directory)
-
-
-def test_an_unknown_context_is_refused(tmp_path):
-    directory = _copy_heuristics(tmp_path, """
-        rules:
-          - id: seeds/bad-context
-            match: {kind: python-call, calls: [random.seed], context: [production]}
-            supports:
-              ml-test-score: [{item: infra-1, level: manual, confidence: 0.5}]
-            examples:
-              positive: [{code: "x"}]
-              negative: [{code: "y"}]
-    """)
-    with pytest.raises(HeuristicsError, match="unknown context"):
-        load_heuristics(directory)
