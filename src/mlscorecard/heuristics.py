@@ -21,14 +21,14 @@ from .model import LEVELS
 RUBRIC_IDS = ("ml-test-score", "robustness")
 MATCHER_KINDS = (
     "python-call", "python-test-imports", "python-test-function", "python-shared-import", "python-gate",
-    "text", "ci-run", "ci-trigger", "history-review",
+    "text", "ci-run", "ci-executes", "ci-trigger", "history-review",
 )
 RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", "supports", "examples", "packages",
                        "remediation"})
 MATCH_KEYS = frozenset({
     "kind", "calls", "how", "args", "arg_values", "keywords", "keyword_values", "asserted", "context", "not_context",
     "target", "name_regex", "path_regex", "params", "first_only", "words", "target_path_regex", "contexts",
-    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals",
+    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals", "meaningful_tests",
 })
 AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")
@@ -252,6 +252,12 @@ def load_heuristics(directory: str | None = None) -> Heuristics:
         if r.id in seen:
             raise HeuristicsError(f"duplicate rule id {r.id}")
         seen.add(r.id)
+    for rubric in rubrics.values():
+        for item in rubric.items.values():
+            for group in item.get("requires_for_4") or []:
+                missing = [rid for rid in group if rid not in seen]
+                if missing:
+                    raise HeuristicsError(f"{rubric.id} item {item['id']}: requires_for_4 names unknown rules {missing}")
     return Heuristics(rubrics=rubrics, rules=rules, digest=digest.hexdigest()[:16], contexts=contexts)
 
 

@@ -365,6 +365,33 @@ def match_ci_run(rule: Rule, facts: RepoFacts) -> list[Finding]:
     return out
 
 
+def match_ci_executes(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """Repository files that an automated CI job runs, by their context or path; the finding is
+    the step that runs them."""
+    m = rule.match
+    path_re = re.compile(m["path_regex"]) if m.get("path_regex") else None
+    want_triggers = set(m.get("triggers") or [])
+    out = []
+    for target in sorted(facts.ci.executions):
+        if path_re is not None and not path_re.search(target):
+            continue
+        if (m.get("context") or m.get("not_context")) and not context_ok(m, facts, target):
+            continue
+        if m.get("meaningful_tests") and not facts.python.get(target, {}).get("meaningful_tests"):
+            continue  # a test file whose tests assert nothing real (placeholders) is not evidence
+        for ex in sorted(facts.ci.executions[target], key=lambda e: (e.workflow, e.line)):
+            if ex.manual or not ex.wf.automated:
+                continue
+            if want_triggers and not (ex.wf.effective_triggers & want_triggers):
+                continue
+            on = ", ".join(sorted(ex.wf.effective_triggers - {"workflow_call"}))
+            out.append(Finding(rule.id, ex.step_path or ex.workflow, ex.line,
+                               f"{rule.summary}: {ex.how} runs {target} ({ex.workflow}, on {on})",
+                               {"path": ex.step_path or ex.workflow, "line": ex.line}))
+            break
+    return out
+
+
 def match_ci_trigger(rule: Rule, facts: RepoFacts) -> list[Finding]:
     want = set(rule.match["triggers"])
     out = []
@@ -396,6 +423,7 @@ MATCHERS: dict[str, Callable[[Rule, RepoFacts], list[Finding]]] = {
     "python-shared-import": match_python_shared_import,
     "text": match_text,
     "ci-run": match_ci_run,
+    "ci-executes": match_ci_executes,
     "ci-trigger": match_ci_trigger,
     "history-review": match_history_review,
 }

@@ -7,7 +7,8 @@ the minimum over the four sections.
 Robustness (seed 004): each rule declares the score its evidence alone shows (1 trace,
 2 partial, 3 solid). An item takes the highest; evidence from `breadth_rules` or more distinct
 rules lifts 1 or 2 by one (never above 3); 4 needs a rule that alone shows 3 (breadth does not
-count here) and automated evidence from at least two distinct rules (solid and automated end to end).
+count here) and automated evidence from at least two distinct rules (solid and automated end to end);
+an item can name rules that 4 needs (requires_for_4: groups of rule ids, one of each group).
 
 Confidence: with evidence, 1 - prod(1 - c) over the evidence at the chosen level (at most 0.95);
 without evidence, what the rubric's `visibility` says about an absence (high 0.7, partial 0.4,
@@ -101,7 +102,8 @@ def score_robustness(rubric: Rubric, evidence: list[Evidence], sources: set[str]
                 score += 1
                 reasons.append(f"+1 for breadth ({len(rules)} rules)")
             automated_rules = {e.rule for e in ev if e.automated_by}
-            if native == 3 and len(automated_rules) >= 2:
+            groups = item.get("requires_for_4") or []
+            if native == 3 and len(automated_rules) >= 2 and all(rules.intersection(g) for g in groups):
                 score = 4
                 reasons.append("4: solid and automated by two or more rules")
             confidence = _combine([e.confidence for e in ev])

@@ -22,7 +22,8 @@ from ..yamlio import LineDict, YamlError, load_yaml
 from .python_code import is_test_path
 
 WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
-MANUAL_TRIGGERS = frozenset({"workflow_dispatch"})
+# Triggers that need a person: GitHub's workflow_dispatch, other systems' manual runs.
+MANUAL_TRIGGERS = frozenset({"workflow_dispatch", "manual", "local"})
 MAX_DEPTH = 4
 
 _WRAPPERS = {
@@ -40,10 +41,13 @@ class Step:
     path: str  # config file that holds it
     line: int
     text: str
+    manual: bool = False  # a job a person must start or approve (when: manual, approval steps)
 
 
-@dataclass
+@dataclass(eq=False)
 class Workflow:
+    """One pipeline (for GitLab CI, one job) of one CI config file, with its triggers and steps."""
+
     path: str
     system: str
     triggers: list[str]
@@ -51,6 +55,7 @@ class Workflow:
     calls: list[str] = field(default_factory=list)  # reusable workflows it calls
     effective_triggers: set[str] = field(default_factory=set)
     line: int = 1
+    instance_of: "Workflow | None" = None  # a reusable workflow read again for one caller, with its inputs
 
     @property
     def automated(self) -> bool:
@@ -62,35 +67,40 @@ class Execution:
     """A repository file that a CI job runs: a collected test file, a script or a module."""
 
     path: str
-    workflow: str
+    wf: Workflow
     line: int  # line of the run step in the workflow
     how: str
+    manual: bool = False
+    step_path: str = ""  # the file the step is written in (a template or action may differ from the workflow)
+
+    @property
+    def workflow(self) -> str:
+        return self.wf.path
 
 
 @dataclass
 class CIFacts:
     workflows: list[Workflow] = field(default_factory=list)
     executions: dict[str, list[Execution]] = field(default_factory=dict)
+    instances: list[Workflow] = field(default_factory=list)  # reusable workflows as called, with inputs
 
     def automated_by(self, path: str) -> Execution | None:
         """The first automated workflow step that runs this file, if any."""
-        by_path = {w.path: w for w in self.workflows}
         for ex in sorted(self.executions.get(path, []), key=lambda e: (e.workflow, e.line)):
-            wf = by_path.get(ex.workflow)
-            if wf is not None and wf.automated:
+            if ex.wf.automated and not ex.manual:
                 return ex
         return None
 
     def to_facts(self) -> list[dict[str, Any]]:
-        out = []
+        """One entry per config file: its triggers (of all its pipelines) and what it runs."""
+        merged: dict[str, dict[str, Any]] = {}
         for w in sorted(self.workflows, key=lambda w: w.path):
-            out.append({
-                "path": w.path,
-                "system": w.system,
-                "triggers": sorted(w.effective_triggers),
-                "runs": [s.text for s in w.steps],
-            })
-        return out
+            entry = merged.setdefault(w.path, {"path": w.path, "system": w.system, "triggers": set(), "runs": []})
+            entry["triggers"] |= w.effective_triggers
+            for step in w.steps:
+                if step.text not in entry["runs"]:
+                    entry["runs"].append(step.text)
+        return [{**e, "triggers": sorted(e["triggers"])} for e in merged.values()]
 
 
 def _triggers(on: Any) -> list[str]:
@@ -413,19 +423,58 @@ def _glob_to_re(glob: str) -> str:
 
 
 # ---------------------------------------------------------------------- GitHub Actions
-def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> Workflow | None:
+_EXPR = re.compile(r"\$\{\{\s*(inputs|parameters)\.([A-Za-z_][\w-]*)\s*(?:\|\|\s*'([^']*)'\s*)?\}\}")
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """Fill `${{ inputs.x }}` / `${{ parameters.x }}` (with `|| 'default'`) from known values."""
+
+    def repl(m: re.Match) -> str:
+        value = values.get(m.group(2))
+        if value is None:
+            value = m.group(3)
+        return value if value is not None else m.group(0)
+
+    return _EXPR.sub(repl, text) if "${{" in text else text
+
+
+def _input_defaults(spec: Any) -> dict[str, str]:
+    out = {}
+    if isinstance(spec, dict):
+        for name, conf in spec.items():
+            if isinstance(conf, dict) and conf.get("default") is not None and not isinstance(conf["default"], (dict, list)):
+                out[name] = str(conf["default"])
+    return out
+
+
+def _with_values(node: Any, inputs: dict[str, str]) -> dict[str, str]:
+    if not isinstance(node, dict):
+        return {}
+    return {k: substitute(str(v), inputs) for k, v in node.items() if not isinstance(v, (dict, list)) and v is not None}
+
+
+def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts,
+                          inputs: dict[str, str] | None = None, instance: bool = False,
+                          depth: int = 0) -> Workflow | None:
+    """Read a workflow. Called again for each `uses: ./...yml` job with the caller's `with:` values
+    (an instance), so a reusable workflow's steps are followed with its real inputs."""
     text = snap.read_text(path)
     if text is None:
         return None
     try:
         data = load_yaml(text)
     except YamlError as exc:
-        snap.warn(path, str(exc))
+        if not instance:
+            snap.warn(path, str(exc))
         return None
     if not isinstance(data, LineDict):
-        snap.warn(path, "not a workflow (top level is not a mapping); skipped")
+        if not instance:
+            snap.warn(path, "not a workflow (top level is not a mapping); skipped")
         return None
-    wf = Workflow(path=path, system="github-actions", triggers=_triggers(data.get("on")), line=data.line_of("on", 1))
+    on = data.get("on")
+    call_spec = on.get("workflow_call") if isinstance(on, dict) and isinstance(on.get("workflow_call"), dict) else {}
+    values = {**_input_defaults(call_spec.get("inputs")), **(inputs or {})}
+    wf = Workflow(path=path, system="github-actions", triggers=_triggers(on), line=data.line_of("on", 1))
     defaults_wd = _working_dir(data.get("defaults"))
     jobs = data.get("jobs")
     if not isinstance(jobs, dict):
@@ -437,14 +486,22 @@ def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, fac
         if isinstance(uses, str):
             wf.steps.append(Step(path, job.line_of("uses"), f"uses: {uses}"))
             if uses.startswith("./"):
-                wf.calls.append(posixpath.normpath(uses[2:].split("@")[0]))
+                callee = posixpath.normpath(uses[2:].split("@")[0])
+                wf.calls.append(callee)
+                if depth < MAX_DEPTH and snap.exists(callee):
+                    inst = _read_github_workflow(snap, callee, reader, facts, _with_values(job.get("with"), values),
+                                                 instance=True, depth=depth + 1)
+                    if inst is not None:
+                        inst.instance_of = wf
+                        facts.instances.append(inst)
             continue
         job_wd = _working_dir(job.get("defaults")) or defaults_wd
-        _read_steps(snap, path, job.get("steps"), job_wd, wf, reader, facts, depth=0)
+        _read_steps(snap, path, job.get("steps"), job_wd, wf, reader, facts, 0, values)
     return wf
 
 
-def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth):
+def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth, values=None):
+    values = values or {}
     if not isinstance(steps, list):
         return
     for step in steps:
@@ -452,19 +509,25 @@ def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth):
             continue
         run = step.get("run")
         if isinstance(run, str):
-            line = step.line_of("run")
             wd = step.get("working-directory") if isinstance(step.get("working-directory"), str) else job_wd
-            wf.steps.append(Step(path, line, run.strip()))
-            for target, how in reader.executions(run, _join("", wd or ".")):
-                facts.executions.setdefault(target, []).append(Execution(target, wf.path, line, how))
+            add_command(wf, facts, reader, path, step.line_of("run"), substitute(run, values), wd)
         uses = step.get("uses")
         if isinstance(uses, str):
             wf.steps.append(Step(path, step.line_of("uses"), f"uses: {uses}"))
             if uses.startswith("./") and depth < MAX_DEPTH:
-                _read_local_action(snap, posixpath.normpath(uses[2:]), wf, reader, facts, depth + 1)
+                _read_local_action(snap, posixpath.normpath(uses[2:]), wf, reader, facts, depth + 1,
+                                   _with_values(step.get("with"), values))
 
 
-def _read_local_action(snap, directory, wf, reader, facts, depth):
+def add_command(wf: Workflow, facts: CIFacts, reader: "_CommandReader", path: str, line: int, text: str,
+                cwd: str | None = None, manual: bool = False) -> None:
+    """Record one shell command of a pipeline, and the repository files it runs."""
+    wf.steps.append(Step(path, line, text.strip(), manual))
+    for target, how in reader.executions(text, _join("", cwd or ".")):
+        facts.executions.setdefault(target, []).append(Execution(target, wf, line, how, manual, path))
+
+
+def _read_local_action(snap, directory, wf, reader, facts, depth, values=None):
     for name in ("action.yml", "action.yaml"):
         path = f"{directory}/{name}"
         if not snap.exists(path):
@@ -477,9 +540,12 @@ def _read_local_action(snap, directory, wf, reader, facts, depth):
         except YamlError as exc:
             snap.warn(path, str(exc))
             return
-        runs = data.get("runs") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return
+        action_values = {**_input_defaults(data.get("inputs")), **(values or {})}
+        runs = data.get("runs")
         if isinstance(runs, dict):
-            _read_steps(snap, path, runs.get("steps"), None, wf, reader, facts, depth)
+            _read_steps(snap, path, runs.get("steps"), None, wf, reader, facts, depth, action_values)
         return
 
 
@@ -498,8 +564,23 @@ def detect_ci(snap: Snapshot) -> CIFacts:
             wf = _read_github_workflow(snap, path, reader, facts)
             if wf is not None:
                 facts.workflows.append(wf)
+    from .ci_systems import read_other_systems  # GitLab, Azure, CircleCI, Jenkins, ...
+
+    read_other_systems(snap, reader, facts)
     _propagate_triggers(facts.workflows)
+    for inst in reversed(facts.instances):  # callers come after their callees: reversed, callers first
+        inst.effective_triggers = set(inst.instance_of.effective_triggers) - {"workflow_call"}
+    _pre_commit_in_ci(facts)
     return facts
+
+
+def _pre_commit_in_ci(facts: CIFacts) -> None:
+    """pre-commit hooks run without a person when an automated CI step runs pre-commit."""
+    runners = [w for w in facts.workflows if w.system != "pre-commit" and w.automated
+               and any(re.search(r"\bpre-commit\s+run\b|pre-commit/action", s.text) for s in w.steps)]
+    for w in facts.workflows:
+        if w.system == "pre-commit" and runners:
+            w.effective_triggers = set().union(*(r.effective_triggers for r in runners))
 
 
 def _propagate_triggers(workflows: list[Workflow]) -> None:

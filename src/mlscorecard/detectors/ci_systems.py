@@ -1,0 +1,422 @@
+"""CI systems beyond GitHub Actions: GitLab CI, Azure Pipelines, CircleCI, Travis CI, Bitbucket
+Pipelines, Buildkite, Jenkins and pre-commit. Each reader turns one config into Workflows
+(triggers + shell commands), so every rule and every "which files run" question works the same
+whatever the system. Triggers are normalised to push, pull_request, schedule, tag, manual, local.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from ..snapshot import Snapshot
+from ..yamlio import LineDict, LineList, YamlError, load_yaml
+from .ci import CIFacts, Workflow, _CommandReader, _input_defaults, add_command, substitute
+
+MAX_TEMPLATE_DEPTH = 5
+
+
+def _load(snap: Snapshot, path: str) -> Any | None:
+    text = snap.read_text(path)
+    if text is None:
+        return None
+    try:
+        return load_yaml(text)
+    except YamlError as exc:
+        snap.warn(path, str(exc))
+        return None
+
+
+def _commands(value: Any) -> list[tuple[int | None, str]]:
+    """(line, command) pairs of a script given as a string or a list of strings."""
+    if isinstance(value, str):
+        return [(None, value)]
+    if isinstance(value, LineList):
+        return [(line, v) for v, line in zip(value, value.lines) if isinstance(v, str)]
+    return []
+
+
+def _add_script(wf, facts, reader, path, holder: LineDict, key: str, cwd=None, manual=False) -> None:
+    value = holder.get(key)
+    for line, cmd in _commands(value):
+        add_command(wf, facts, reader, path, line or holder.line_of(key), cmd, cwd, manual)
+
+
+# ---------------------------------------------------------------------------- GitLab CI
+_GITLAB_RESERVED = {"stages", "variables", "default", "include", "workflow", "image", "services", "before_script",
+                    "after_script", "cache", "types"}
+
+
+def _gitlab_triggers(job: LineDict, workflow_rules: Any) -> list[str]:
+    text = repr(job.get("rules")) + repr(job.get("only")) + repr(workflow_rules)
+    triggers = set()
+    only = job.get("only")
+    only_list = only if isinstance(only, list) else (only.get("refs") if isinstance(only, dict) else None)
+    if isinstance(only_list, list) and only_list:
+        for ref in only_list:
+            ref = str(ref)
+            triggers.add({"schedules": "schedule", "merge_requests": "pull_request", "tags": "tag",
+                          "web": "manual", "api": "manual", "triggers": "manual"}.get(ref, "push"))
+    else:
+        triggers.add("push")
+        if "merge_request_event" in text:
+            triggers.add("pull_request")
+        if "schedule" in text:
+            triggers.add("schedule")
+        if "CI_COMMIT_TAG" in text:
+            triggers.add("tag")
+    return sorted(triggers)
+
+
+def _gitlab_includes(data: LineDict) -> list[str]:
+    inc = data.get("include")
+    items = inc if isinstance(inc, list) else [inc] if inc else []
+    out = []
+    for item in items:
+        if isinstance(item, str) and not item.startswith(("http://", "https://")):
+            out.append(item.lstrip("/"))
+        elif isinstance(item, dict) and isinstance(item.get("local"), str):
+            out.append(item["local"].lstrip("/"))
+    return out
+
+
+def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    seen: set[str] = set()
+    todo = [path]
+    jobs: list[tuple[str, str, LineDict]] = []
+    defaults: dict[str, Any] = {}
+    workflow_rules = None
+    while todo:
+        p = todo.pop(0)
+        if p in seen or not snap.exists(p) or len(seen) > 20:
+            continue
+        seen.add(p)
+        data = _load(snap, p)
+        if not isinstance(data, LineDict):
+            continue
+        todo.extend(_gitlab_includes(data))
+        workflow_rules = workflow_rules or (data.get("workflow") or {}).get("rules") if isinstance(data.get("workflow"), dict) else workflow_rules
+        if isinstance(data.get("default"), dict):
+            defaults.update(data["default"])
+        for key in ("before_script", "after_script"):
+            if key in data:
+                defaults[key] = data[key]
+        for name, job in data.items():
+            if name in _GITLAB_RESERVED or name.startswith(".") or not isinstance(job, LineDict):
+                continue
+            if "script" in job or "trigger" in job or "extends" in job:
+                jobs.append((p, name, job))
+    for p, name, job in jobs:
+        manual = job.get("when") == "manual" or "when: manual" in repr(job.get("rules")).replace("'", "").replace('"', "")
+        wf = Workflow(path=p, system="gitlab-ci", triggers=_gitlab_triggers(job, workflow_rules), line=job.line)
+        for key in ("before_script", "script", "after_script"):
+            if key in job:
+                _add_script(wf, facts, reader, p, job, key, manual=manual)
+            elif key in defaults and key != "script":
+                for line, cmd in _commands(defaults[key]):
+                    add_command(wf, facts, reader, p, line or job.line, cmd, None, manual)
+        if manual:
+            wf.triggers = ["manual"]
+        facts.workflows.append(wf)
+
+
+# ---------------------------------------------------------------------------- Azure Pipelines
+_AZURE_SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
+
+
+def _azure_template_path(ref: str, current: str) -> str:
+    ref = ref.split("@")[0]
+    if ref.startswith("/"):
+        return posixpath.normpath(ref.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(current), ref))
+
+
+def _azure_templates(node: Any, current: str) -> list[str]:
+    out = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "template" and isinstance(value, str) and "@" not in value.split("/")[-1].split(".")[-1]:
+                if not value.split("@")[1:] or value.split("@")[1] == "self":
+                    out.append(_azure_template_path(value, current))
+            else:
+                out.extend(_azure_templates(value, current))
+    elif isinstance(node, list):
+        for item in node:
+            out.extend(_azure_templates(item, current))
+    return out
+
+
+def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: int, manual: bool,
+                values: dict[str, str] | None = None) -> bool:
+    """Add every script of a pipeline, following local templates with the parameters passed to
+    them; True once a manual gate was seen."""
+    values = values or {}
+    if depth > MAX_TEMPLATE_DEPTH:
+        return manual
+    if isinstance(node, LineDict):
+        if node.get("task", "").startswith("ManualValidation") if isinstance(node.get("task"), str) else False:
+            wf.steps.append(_gate_step(path, node.line_of("task"), "ManualValidation (a person approves)"))
+            return True
+        for key in _AZURE_SCRIPT_KEYS:
+            if isinstance(node.get(key), str):
+                add_command(wf, facts, reader, path, node.line_of(key), substitute(node[key], values),
+                            node.get("workingDirectory"), manual)
+        inputs = node.get("inputs")
+        if isinstance(node.get("task"), str) and isinstance(inputs, dict):
+            for key in ("script", "inlineScript", "scriptPath", "filePath", "arguments"):
+                value = inputs.get(key)
+                if isinstance(value, str):
+                    text = value if key in ("script", "inlineScript") else (
+                        f"bash {value}" if key in ("scriptPath", "filePath") else value)
+                    add_command(wf, facts, reader, path, inputs.line_of(key), substitute(text, values), None, manual)
+        for key, value in node.items():
+            if key == "template" and isinstance(value, str) and ("@" not in value or value.endswith("@self")):
+                tpath = _azure_template_path(value, path)
+                data = _load(snap, tpath) if snap.exists(tpath) else None
+                wf.steps.append(_gate_step(path, node.line_of("template"), f"template: {value}"))
+                if data is not None:
+                    passed = {k: substitute(str(v), values) for k, v in (node.get("parameters") or {}).items()
+                              if not isinstance(v, (dict, list)) and v is not None} \
+                        if isinstance(node.get("parameters"), dict) else {}
+                    declared = data.get("parameters") if isinstance(data, dict) else None
+                    defaults = {p["name"]: str(p["default"]) for p in declared or []
+                                if isinstance(p, dict) and "name" in p and p.get("default") is not None
+                                and not isinstance(p.get("default"), (dict, list))} if isinstance(declared, list) \
+                        else _input_defaults(declared)
+                    manual = _azure_walk(snap, data, tpath, wf, reader, facts, depth + 1, manual, {**defaults, **passed})
+            elif key == "parameters" and depth > 0:
+                continue  # a template's declared parameters are not steps
+            elif isinstance(value, (dict, list)):
+                manual = _azure_walk(snap, value, path, wf, reader, facts, depth, manual, values)
+    elif isinstance(node, list):
+        for item in node:
+            manual = _azure_walk(snap, item, path, wf, reader, facts, depth, manual, values)
+    return manual
+
+
+def _gate_step(path: str, line: int, text: str):
+    from .ci import Step
+
+    return Step(path, line, text, manual=False)
+
+
+def _azure_triggers(data: LineDict) -> list[str]:
+    triggers = []
+    trigger = data.get("trigger", "default")
+    if trigger not in ("none", None, False) and trigger != []:
+        triggers.append("push")
+    pr = data.get("pr", "default")
+    if pr not in ("none", None, False) and pr != []:
+        triggers.append("pull_request")
+    if data.get("schedules"):
+        triggers.append("schedule")
+    return triggers or ["manual"]
+
+
+def read_azure(snap: Snapshot, candidates: list[str], reader: _CommandReader, facts: CIFacts) -> None:
+    loaded = {p: _load(snap, p) for p in candidates}
+    templates = {t for p, d in loaded.items() if d is not None for t in _azure_templates(d, p)}
+    for p, data in loaded.items():
+        if p in templates or not isinstance(data, LineDict):
+            continue
+        if not any(k in data for k in ("steps", "jobs", "stages", "trigger", "pr", "schedules", "extends")):
+            continue
+        wf = Workflow(path=p, system="azure-pipelines", triggers=_azure_triggers(data),
+                      line=data.line_of("trigger", data.line_of("pr", 1)))
+        _azure_walk(snap, data, p, wf, reader, facts, 0, False)
+        facts.workflows.append(wf)
+
+
+# ---------------------------------------------------------------------------- CircleCI
+def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    data = _load(snap, path)
+    if not isinstance(data, LineDict):
+        return
+    jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+
+    def add_job(wf: Workflow, name: str) -> None:
+        job = jobs.get(name)
+        if not isinstance(job, LineDict):
+            return
+        for step in job.get("steps") or []:
+            if isinstance(step, LineDict) and "run" in step:
+                run = step["run"]
+                if isinstance(run, str):
+                    add_command(wf, facts, reader, path, step.line_of("run"), run)
+                elif isinstance(run, LineDict) and isinstance(run.get("command"), str):
+                    add_command(wf, facts, reader, path, run.line_of("command"), run["command"],
+                                run.get("working_directory"))
+
+    workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
+    if not workflows:
+        for name, job in jobs.items():
+            wf = Workflow(path=path, system="circleci", triggers=["push"], line=getattr(job, "line", 1))
+            add_job(wf, name)
+            facts.workflows.append(wf)
+        return
+    for wname, flow in workflows.items():
+        if not isinstance(flow, LineDict):
+            continue
+        scheduled = any(isinstance(t, dict) and "schedule" in t for t in flow.get("triggers") or [])
+        wf = Workflow(path=path, system="circleci", triggers=["schedule"] if scheduled else ["push", "pull_request"],
+                      line=flow.line)
+        approval_seen = False
+        for entry in flow.get("jobs") or []:
+            name, conf = (entry, {}) if isinstance(entry, str) else next(iter(entry.items())) if isinstance(entry, dict) and entry else (None, {})
+            if name is None:
+                continue
+            if isinstance(conf, dict) and conf.get("type") == "approval":
+                approval_seen = True
+                continue
+            before = len(wf.steps)
+            add_job(wf, name)
+            if approval_seen:
+                for s in wf.steps[before:]:
+                    s.manual = True
+        facts.workflows.append(wf)
+
+
+# ---------------------------------------------------------------------------- Travis, Bitbucket, Buildkite
+_TRAVIS_KEYS = ("before_install", "install", "before_script", "script", "after_success", "after_script", "before_deploy")
+
+
+def read_travis(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    data = _load(snap, path)
+    if not isinstance(data, LineDict):
+        return
+    wf = Workflow(path=path, system="travis", triggers=["push", "pull_request"], line=1)
+    holders = [data]
+    jobs = data.get("jobs") or data.get("matrix")
+    if isinstance(jobs, dict) and isinstance(jobs.get("include"), list):
+        holders.extend(j for j in jobs["include"] if isinstance(j, LineDict))
+    for holder in holders:
+        for key in _TRAVIS_KEYS:
+            if key in holder:
+                _add_script(wf, facts, reader, path, holder, key)
+    facts.workflows.append(wf)
+
+
+def read_bitbucket(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    data = _load(snap, path)
+    pipelines = data.get("pipelines") if isinstance(data, LineDict) else None
+    if not isinstance(pipelines, LineDict):
+        return
+
+    def add_steps(wf: Workflow, items: Any) -> None:
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, LineDict):
+                continue
+            if isinstance(item.get("parallel"), (list, dict)):
+                par = item["parallel"]
+                add_steps(wf, par.get("steps") if isinstance(par, dict) else par)
+            step = item.get("step")
+            if isinstance(step, LineDict):
+                manual = step.get("trigger") == "manual"
+                _add_script(wf, facts, reader, path, step, "script", manual=manual)
+
+    for section, trigger in (("default", "push"), ("branches", "push"), ("pull-requests", "pull_request"),
+                             ("tags", "tag"), ("custom", "manual")):
+        value = pipelines.get(section)
+        if value is None:
+            continue
+        wf = Workflow(path=path, system="bitbucket-pipelines", triggers=[trigger], line=pipelines.line_of(section))
+        if isinstance(value, list):
+            add_steps(wf, value)
+        elif isinstance(value, dict):
+            for sub in value.values():
+                add_steps(wf, sub)
+        facts.workflows.append(wf)
+
+
+def read_buildkite(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    data = _load(snap, path)
+    steps = data.get("steps") if isinstance(data, LineDict) else data if isinstance(data, list) else None
+    if not isinstance(steps, list):
+        return
+    wf = Workflow(path=path, system="buildkite", triggers=["push"], line=1)
+    gated = False
+    for step in steps:
+        if not isinstance(step, LineDict):
+            continue
+        if "block" in step or "input" in step:
+            gated = True
+        for key in ("command", "commands"):
+            if key in step:
+                _add_script(wf, facts, reader, path, step, key, manual=gated)
+    facts.workflows.append(wf)
+
+
+# ---------------------------------------------------------------------------- Jenkins
+_JENKINS_SH = re.compile(r"\b(sh|bat|pwsh|powershell)\s*\(?\s*(?:script\s*:\s*)?(\"\"\"|'''|\"|')(.*?)\2", re.S)
+
+
+def read_jenkinsfile(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    """Jenkinsfiles are Groovy: shell steps and triggers are read with patterns, so evidence may be
+    partial; a Jenkinsfile with stages but no recognisable shell step gets a warning."""
+    text = snap.read_text(path)
+    if text is None:
+        return
+    triggers = ["push"]
+    if re.search(r"\bcron\s*\(", text):
+        triggers.append("schedule")
+    wf = Workflow(path=path, system="jenkins", triggers=triggers, line=1)
+    gate = re.search(r"^\s*input\s*[({]|\binput\s+message\s*:", text, re.M)
+    found = 0
+    for m in _JENKINS_SH.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        manual = bool(gate and gate.start() < m.start())
+        add_command(wf, facts, reader, path, line, m.group(3), None, manual)
+        found += 1
+    if not found and re.search(r"\bstages?\s*[({]", text):
+        snap.warn(path, "Jenkinsfile: no shell steps recognised; its evidence is partial")
+    facts.workflows.append(wf)
+
+
+# ---------------------------------------------------------------------------- pre-commit
+def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    """Hooks run on a developer's machine ("local"); they count as automated only when CI runs pre-commit."""
+    data = _load(snap, path)
+    if not isinstance(data, LineDict):
+        return
+    wf = Workflow(path=path, system="pre-commit", triggers=["local"], line=1)
+    for repo in data.get("repos") or []:
+        if not isinstance(repo, LineDict):
+            continue
+        for hook in repo.get("hooks") or []:
+            if isinstance(hook, LineDict) and isinstance(hook.get("id"), str):
+                entry = hook.get("entry") if repo.get("repo") == "local" and isinstance(hook.get("entry"), str) else None
+                if entry:
+                    add_command(wf, facts, reader, path, hook.line_of("entry"), entry)
+                else:
+                    wf.steps.append(_gate_step(path, hook.line_of("id"), f"hook: {hook['id']}"))
+    facts.workflows.append(wf)
+
+
+# ---------------------------------------------------------------------------- dispatch
+_AZURE_RE = re.compile(r"(^|/)(azure-pipelines[^/]*\.ya?ml|\.azure-pipelines/.+\.ya?ml|\.azuredevops/.+\.ya?ml|\.pipelines/.+\.ya?ml)$")
+_JENKINS_RE = re.compile(r"(^|/)(Jenkinsfile[^/]*|[^/]+\.jenkinsfile)$")
+
+
+def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -> None:
+    azure = []
+    for path in snap.paths():
+        name = posixpath.basename(path)
+        if path == ".gitlab-ci.yml" or path == ".gitlab-ci.yaml":
+            read_gitlab(snap, path, reader, facts)
+        elif _AZURE_RE.search(path):
+            azure.append(path)
+        elif path in (".circleci/config.yml", ".circleci/config.yaml"):
+            read_circleci(snap, path, reader, facts)
+        elif path == ".travis.yml":
+            read_travis(snap, path, reader, facts)
+        elif path in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"):
+            read_bitbucket(snap, path, reader, facts)
+        elif re.fullmatch(r"\.buildkite/pipeline[^/]*\.ya?ml", path):
+            read_buildkite(snap, path, reader, facts)
+        elif _JENKINS_RE.search(path) and not name.endswith((".md", ".txt")):
+            read_jenkinsfile(snap, path, reader, facts)
+        elif path == ".pre-commit-config.yaml":
+            read_pre_commit(snap, path, reader, facts)
+    if azure:
+        read_azure(snap, azure, reader, facts)
