@@ -75,6 +75,8 @@ def _copy_heuristics(tmp_path: Path, extra_rules: str) -> str:
     for p in (src / "rubrics").glob("*.yaml"):
         (tmp_path / "rubrics" / p.name).write_text(p.read_text())
     (tmp_path / "contexts.yaml").write_text((src / "contexts.yaml").read_text())
+    for p in (src / "rules").glob("*.yaml"):
+        (tmp_path / "rules" / p.name).write_text(p.read_text())
     (tmp_path / "rules" / "extra.yaml").write_text(textwrap.dedent(extra_rules))
     return str(tmp_path)
 
