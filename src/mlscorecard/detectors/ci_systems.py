@@ -235,7 +235,7 @@ def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFa
         return
     jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
 
-    def add_job(wf: Workflow, name: str) -> None:
+    def add_job(wf: Workflow, name: str, manual: bool = False) -> None:
         job = jobs.get(name)
         if not isinstance(job, LineDict):
             return
@@ -243,10 +243,10 @@ def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFa
             if isinstance(step, LineDict) and "run" in step:
                 run = step["run"]
                 if isinstance(run, str):
-                    add_command(wf, facts, reader, path, step.line_of("run"), run)
+                    add_command(wf, facts, reader, path, step.line_of("run"), run, None, manual)
                 elif isinstance(run, LineDict) and isinstance(run.get("command"), str):
                     add_command(wf, facts, reader, path, run.line_of("command"), run["command"],
-                                run.get("working_directory"))
+                                run.get("working_directory"), manual)
 
     workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
     if not workflows:
@@ -269,11 +269,7 @@ def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFa
             if isinstance(conf, dict) and conf.get("type") == "approval":
                 approval_seen = True
                 continue
-            before = len(wf.steps)
-            add_job(wf, name)
-            if approval_seen:
-                for s in wf.steps[before:]:
-                    s.manual = True
+            add_job(wf, name, approval_seen)  # jobs after an approval wait for a person
         facts.workflows.append(wf)
 
 

@@ -1,0 +1,263 @@
+"""Every CI system on a realistic config: triggers, commands, manual gates, files it runs."""
+
+from __future__ import annotations
+
+import textwrap
+
+from mlscorecard.detectors.ci import detect_ci
+from mlscorecard.snapshot import Snapshot
+
+CODE = {
+    "tests/test_model.py": "def test_a():\n    assert f() == 1\n",
+    "tests/unit/test_features.py": "def test_b():\n    assert g() == 2\n",
+    "src/train.py": "print('train')\n",
+    "deploy/rollback.sh": "kubectl rollout undo deployment/m\n",
+}
+
+
+def ci_of(files: dict[str, str]):
+    snap = Snapshot.from_files({**CODE, **{k: textwrap.dedent(v) for k, v in files.items()}})
+    return detect_ci(snap), snap
+
+
+def automated(ci) -> dict[str, str | None]:
+    return {p: (ci.automated_by(p).workflow if ci.automated_by(p) else None) for p in sorted(ci.executions)}
+
+
+def test_gitlab_jobs_rules_includes_and_manual_jobs():
+    ci, _ = ci_of({
+        ".gitlab-ci.yml": """
+            include:
+              - local: ci/train.yml
+            default:
+              before_script:
+                - pip install -r requirements.txt
+            test:
+              stage: test
+              script:
+                - pytest tests/unit
+              rules:
+                - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+            rollback:
+              stage: deploy
+              script: ./deploy/rollback.sh
+              when: manual
+        """,
+        "ci/train.yml": """
+            nightly-train:
+              script: python src/train.py
+              rules:
+                - if: $CI_PIPELINE_SOURCE == "schedule"
+        """,
+    })
+    assert automated(ci) == {"deploy/rollback.sh": None, "src/train.py": "ci/train.yml",
+                             "tests/unit/test_features.py": ".gitlab-ci.yml"}
+    triggers = {(w.path, tuple(sorted(w.effective_triggers))) for w in ci.workflows}
+    assert (".gitlab-ci.yml", ("manual",)) in triggers
+    assert ("ci/train.yml", ("push", "schedule")) in triggers
+    assert (".gitlab-ci.yml", ("pull_request", "push")) in triggers
+
+
+def test_azure_pipelines_templates_parameters_and_manual_validation():
+    ci, _ = ci_of({
+        ".azure-pipelines/ci.yml": """
+            trigger: none
+            pr:
+              branches:
+                include: [main]
+            stages:
+              - template: templates/run.yml
+                parameters:
+                  script_parameter: python src/train.py --smoke
+        """,
+        ".azure-pipelines/templates/run.yml": """
+            parameters:
+              - name: script_parameter
+                type: string
+            stages:
+              - stage: run
+                jobs:
+                  - job: run
+                    steps:
+                      - script: pytest tests/test_model.py
+                      - task: AzureCLI@2
+                        inputs:
+                          scriptType: bash
+                          inlineScript: ${{ parameters.script_parameter }}
+        """,
+        ".azure-pipelines/release.yml": """
+            trigger:
+              branches:
+                include: [main]
+            schedules:
+              - cron: "0 3 * * 1"
+                branches: {include: [main]}
+            steps:
+              - task: ManualValidation@0
+              - bash: ./deploy/rollback.sh
+        """,
+    })
+    got = automated(ci)
+    assert got["src/train.py"] == ".azure-pipelines/ci.yml"
+    assert got["tests/test_model.py"] == ".azure-pipelines/ci.yml"
+    assert got["deploy/rollback.sh"] is None  # after a ManualValidation gate
+    paths = sorted(w.path for w in ci.workflows)
+    assert paths == [".azure-pipelines/ci.yml", ".azure-pipelines/release.yml"]  # the template is not a pipeline
+    release = next(w for w in ci.workflows if w.path.endswith("release.yml"))
+    assert release.effective_triggers == {"push", "pull_request", "schedule"}  # Azure: no pr key = PRs validated
+
+
+def test_circleci_workflows_schedules_and_approvals():
+    ci, _ = ci_of({".circleci/config.yml": """
+        version: 2.1
+        jobs:
+          test:
+            steps:
+              - checkout
+              - run: pytest tests
+          train:
+            steps:
+              - run:
+                  command: python src/train.py
+          rollback:
+            steps:
+              - run: ./deploy/rollback.sh
+        workflows:
+          build:
+            jobs:
+              - test
+              - hold:
+                  type: approval
+              - rollback
+          nightly:
+            triggers:
+              - schedule:
+                  cron: "0 0 * * *"
+                  filters: {branches: {only: [main]}}
+            jobs:
+              - train
+    """})
+    got = automated(ci)
+    assert got["tests/test_model.py"] == ".circleci/config.yml"
+    assert got["src/train.py"] == ".circleci/config.yml"
+    assert got["deploy/rollback.sh"] is None
+
+
+def test_travis_bitbucket_buildkite():
+    ci, _ = ci_of({
+        ".travis.yml": "language: python\ninstall: pip install .\nscript:\n  - pytest tests/unit\n",
+        "bitbucket-pipelines.yml": """
+            pipelines:
+              pull-requests:
+                '**':
+                  - step:
+                      script:
+                        - pytest tests/test_model.py
+              custom:
+                rollback:
+                  - step:
+                      script:
+                        - ./deploy/rollback.sh
+        """,
+        ".buildkite/pipeline.yml": """
+            steps:
+              - command: python src/train.py
+              - block: "Release?"
+              - command: ./deploy/rollback.sh
+        """,
+    })
+    got = automated(ci)
+    assert got["tests/unit/test_features.py"] == ".travis.yml"
+    assert got["tests/test_model.py"] == "bitbucket-pipelines.yml"
+    assert got["src/train.py"] == ".buildkite/pipeline.yml"
+    assert got["deploy/rollback.sh"] is None  # custom pipeline / after a block step
+
+
+def test_jenkinsfile_shell_steps_cron_and_input():
+    ci, snap = ci_of({"Jenkinsfile": """
+        pipeline {
+          agent any
+          triggers { cron('H 2 * * *') }
+          stages {
+            stage('test') { steps { sh 'pytest tests/unit' } }
+            stage('train') { steps { sh \"\"\"
+              python src/train.py
+            \"\"\" } }
+            stage('approve') { steps { input message: 'Roll back?' } }
+            stage('rollback') { steps { sh './deploy/rollback.sh' } }
+          }
+        }
+    """})
+    got = automated(ci)
+    assert got["tests/unit/test_features.py"] == "Jenkinsfile" and got["src/train.py"] == "Jenkinsfile"
+    assert got["deploy/rollback.sh"] is None
+    assert ci.workflows[0].effective_triggers == {"push", "schedule"}
+    assert snap.warnings == []
+
+
+def test_unparseable_jenkinsfile_is_a_warning():
+    _, snap = ci_of({"Jenkinsfile": "@Library('shared') _\nstandardPipeline { stages = ['build'] }\nstages {\n}\n"})
+    assert snap.warnings[0].message.startswith("Jenkinsfile: no shell steps recognised")
+
+
+def test_pre_commit_is_local_until_ci_runs_it():
+    hooks = """
+        repos:
+          - repo: local
+            hooks:
+              - id: unit
+                name: unit tests
+                entry: pytest tests/unit
+                language: system
+          - repo: https://github.com/astral-sh/ruff-pre-commit
+            rev: v0.6.0
+            hooks:
+              - id: ruff
+    """
+    ci, _ = ci_of({".pre-commit-config.yaml": hooks})
+    assert automated(ci) == {"tests/unit/test_features.py": None}
+    ci, _ = ci_of({".pre-commit-config.yaml": hooks, ".github/workflows/lint.yml": """
+        on: pull_request
+        jobs:
+          lint:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pre-commit run --all-files
+    """})
+    assert automated(ci) == {"tests/unit/test_features.py": ".pre-commit-config.yaml"}
+
+
+def test_github_reusable_workflow_and_action_inputs_are_substituted():
+    ci, _ = ci_of({
+        ".github/workflows/caller.yml": """
+            on: pull_request
+            jobs:
+              call:
+                uses: ./.github/workflows/platform.yml
+                with:
+                  entry: ${{ inputs.entry || 'src/train.py' }}
+        """,
+        ".github/workflows/platform.yml": """
+            on:
+              workflow_call:
+                inputs:
+                  entry: {type: string, required: true}
+            jobs:
+              run:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: ./.github/actions/shell
+                    with:
+                      script_parameter: python ${{ inputs.entry }} --fast
+        """,
+        ".github/actions/shell/action.yml": """
+            inputs:
+              script_parameter: {required: true}
+            runs:
+              using: composite
+              steps:
+                - run: ${{ inputs.script_parameter }}
+                  shell: bash
+        """,
+    })
+    assert automated(ci) == {"src/train.py": ".github/workflows/platform.yml"}
