@@ -412,6 +412,12 @@ def match_history_review(rule: Rule, facts: RepoFacts) -> list[Finding]:
     summary = (f"{rule.summary}: {review['reviewed_commits']} of the last {review['commits_considered']} "
                f"first-parent commits came through a pull/merge request ({review['pr_fraction']:.0%})")
     delta = -0.2 if review.get("shallow") else 0.0
+    model_fraction = review.get("model_spec_pr_fraction")
+    if model_fraction is not None:
+        summary += (f"; {review['model_spec_reviewed']} of {review['model_spec_commits']} commits touching model "
+                    f"code or configs ({model_fraction:.0%})")
+        if model_fraction < minimum:  # model changes in particular bypass review
+            delta -= 0.3
     return [Finding(rule.id, ".git", 1, summary, confidence_delta=delta)]
 
 

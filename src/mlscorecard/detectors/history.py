@@ -21,6 +21,13 @@ _PR_BODY = re.compile(r"^(See merge request \S+!\d+|Reviewed-on:|Reviewed-by:|Ap
 _BOT = re.compile(r"\[bot\]|^(dependabot|renovate|github-actions|pre-commit-ci|snyk-bot)\b", re.I)
 _SEP_FIELD = "\x1f"
 _SEP_RECORD = "\x1e"
+_SEP_FILES = "\x1d"
+# Files that specify a model: model and training code, model configs. Commits touching them are
+# the ones model-1 asks about ("every model specification undergoes a code review").
+MODEL_SPEC_RE = re.compile(
+    r"(^|/)(models?|modeling|modelling|train|training|trainer|networks?|nets?|estimators?)(/|\.py$|_[^/]*\.py$)"
+    r"|(^|/)[^/]*(model|train|hyperparam|params)[^/]*\.(ya?ml|json|cfg|toml|ini)$"
+)
 
 
 def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
@@ -28,30 +35,40 @@ def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
     if snap.repo is None or snap.commit is None:
         return None
     try:
+        # --first-parent with --name-only lists, for a merge, what it brought in against the main line
         raw = snap.repo.git.log(
-            "--first-parent", "--no-show-signature", f"-n{window}", f"--format=%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%B{_SEP_RECORD}",
+            "--first-parent", "--no-show-signature", "--name-only", f"-n{window}",
+            f"--format={_SEP_RECORD}%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%B{_SEP_FILES}",
             snap.commit,
         )
         total = int(snap.repo.git.rev_list("--count", snap.commit))
     except git.GitCommandError as exc:
         snap.warn(".", f"cannot read git history: {exc.stderr.strip() or exc}")
         return None
-    considered = reviewed = bots = 0
+    considered = reviewed = bots = model_commits = model_reviewed = 0
     examples: list[dict[str, str]] = []
+    unreviewed_model: list[dict[str, str]] = []
     for record in raw.split(_SEP_RECORD):
-        record = record.strip("\n")
-        if not record:
+        if not record.strip():
             continue
-        sha, name, email, message = (record.split(_SEP_FIELD, 3) + ["", "", ""])[:4]
+        header, _, file_block = record.partition(_SEP_FILES)
+        sha, name, email, message = (header.split(_SEP_FIELD, 3) + ["", "", ""])[:4]
         if _BOT.search(name) or _BOT.search(email.split("@")[0]):
             bots += 1
             continue
         considered += 1
-        subject = message.split("\n", 1)[0].strip()
-        if _PR_SUBJECT.search(subject) or _PR_BODY.search(message):
+        subject = message.strip("\n").split("\n", 1)[0].strip()
+        is_reviewed = bool(_PR_SUBJECT.search(subject) or _PR_BODY.search(message))
+        if is_reviewed:
             reviewed += 1
             if len(examples) < 3:
                 examples.append({"commit": sha, "subject": subject})
+        if any(MODEL_SPEC_RE.search(f) for f in file_block.split("\n") if f.strip()):
+            model_commits += 1
+            if is_reviewed:
+                model_reviewed += 1
+            elif len(unreviewed_model) < 3:
+                unreviewed_model.append({"commit": sha, "subject": subject})
     facts: dict[str, Any] = {
         "commits_considered": considered,
         "pr_fraction": round(reviewed / considered, 3) if considered else 0.0,
@@ -61,6 +78,11 @@ def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
         "window": window,
         "shallow": snap.shallow,
         "examples": examples,
+        # commits that touched model code or model configs, and how many of those were reviewed
+        "model_spec_commits": model_commits,
+        "model_spec_reviewed": model_reviewed,
+        "model_spec_pr_fraction": round(model_reviewed / model_commits, 3) if model_commits else None,
+        "unreviewed_model_spec_commits": unreviewed_model,
     }
     if snap.shallow:
         snap.warn(".", "shallow clone: history is incomplete, review evidence has lower confidence")
