@@ -10,7 +10,7 @@ from typing import Any
 
 from .cache import BlobCache
 from .detectors.ci import CIFacts, detect_ci
-from .detectors.dependencies import declared_dependencies
+from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import review_facts
 from .detectors.notebooks import NotebookError, NotebookSource, notebook_source
 from .detectors.python_code import analyse_python, is_test_context, is_test_path, make_interest, module_name
@@ -38,6 +38,7 @@ class RepoFacts:
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
     dependencies: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    pinning: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest -> (requirements, pinned)
     stats: dict[str, Any] = field(default_factory=dict)
 
     _lowered: dict[str, str] = field(default_factory=dict)
@@ -177,6 +178,7 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
 
     facts.ci = detect_ci(snap)
     facts.dependencies = declared_dependencies(snap)
+    facts.pinning = pinning(snap)
     facts.review = review_facts(snap)
     facts.stats = {
         "files": len(snap.files),

@@ -21,14 +21,14 @@ from .model import LEVELS
 RUBRIC_IDS = ("ml-test-score", "robustness")
 MATCHER_KINDS = (
     "python-call", "python-test-imports", "python-test-function", "python-shared-import", "python-gate",
-    "text", "ci-run", "ci-executes", "ci-trigger", "history-review",
+    "text", "secrets", "pinned-dependencies", "ci-run", "ci-executes", "ci-trigger", "history-review",
 )
 RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", "supports", "examples", "packages",
-                       "remediation"})
+                       "remediation", "negative"})
 MATCH_KEYS = frozenset({
     "kind", "calls", "how", "args", "arg_values", "keywords", "keyword_values", "asserted", "context", "not_context",
     "target", "name_regex", "path_regex", "params", "first_only", "words", "target_path_regex", "contexts",
-    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals", "meaningful_tests",
+    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals", "meaningful_tests", "patterns", "entropy_min",
 })
 AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")
@@ -49,6 +49,7 @@ class Support:
     level: str | None  # ml-test-score: manual | automated
     score: int | None  # robustness: 1..3
     confidence: float
+    cap: int | None = None  # negative evidence: the most this robustness item may score
 
 
 @dataclass
@@ -196,6 +197,12 @@ def _load_rules(path: Path, rubrics: dict[str, Rubric], context_names: set[str])
                     raise _fail(src, "confidence must be in (0, 1]")
                 level = e.get("level") if rubric_id == "ml-test-score" else None
                 score = e.get("score") if rubric_id == "robustness" else None
+                cap = e.get("cap")
+                if raw.get("negative"):
+                    if rubric_id != "robustness" or cap not in (0, 1, 2, 3):
+                        raise _fail(src, "a negative rule caps robustness items: {item, cap: 0-3, confidence}")
+                    supports.append(Support(rubric_id, e["item"], None, None, conf, cap))
+                    continue
                 if rubric_id == "ml-test-score" and level not in LEVELS[1:]:
                     raise _fail(src, f"level for {e['item']} must be manual or automated")
                 if rubric_id == "robustness" and score not in (1, 2, 3):

@@ -38,6 +38,7 @@ class Evidence:
     score: int | None = None
     automated_by: str | None = None
     cell: int | None = None  # notebook code cell (1-based); `line` is then the line within that cell
+    cap: int | None = None  # negative evidence (e.g. a committed secret): the most the item may score
 
     def sort_key(self) -> tuple:
         return (self.path, self.cell or 0, self.line, self.rule)
@@ -58,7 +59,14 @@ class Evidence:
             out["automated_by"] = self.automated_by
         if self.cell is not None:
             out["cell"] = self.cell
+        if self.cap is not None:
+            out["negative"] = True
+            out["cap"] = self.cap
         return out
+
+    @property
+    def negative(self) -> bool:
+        return self.cap is not None
 
     @property
     def location(self) -> str:

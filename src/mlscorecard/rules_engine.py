@@ -6,6 +6,7 @@ rubric item the rule supports, lifted to "automated" when the rule's automation 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -346,6 +347,52 @@ def match_text(rule: Rule, facts: RepoFacts) -> list[Finding]:
     return out
 
 
+def _entropy(value: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    return -sum(c / len(value) * math.log2(c / len(value)) for c in counts.values())
+
+
+_PLACEHOLDER = re.compile(r"^(x+|\*+|changeme|change_me|your[_-]?\w*|example\w*|dummy\w*|test\w*|fake\w*|placeholder\w*)$", re.I)
+
+
+def match_secrets(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """Credentials committed to the repository. The finding names the kind of secret and its
+    location, never the value (not even in part)."""
+    m = rule.match
+    patterns = {label: re.compile(rx) for label, rx in m["patterns"].items()}
+    entropy_min = float(m.get("entropy_min", 0))
+    exclude = m.get("exclude") or []
+    out = []
+    for path in facts.snap.paths():
+        if not path_matches(path, m["paths"]) or path_matches(path, exclude):
+            continue
+        text = facts.snap.read_text(path)
+        if text is None:
+            continue
+        for label, rx in patterns.items():
+            for mo in rx.finditer(text):
+                value = mo.groupdict().get("value") or mo.group(0)
+                if "value" in rx.groupindex and (_entropy(value) < entropy_min or _PLACEHOLDER.match(value)):
+                    continue
+                line = text.count("\n", 0, mo.start()) + 1
+                out.append(Finding(rule.id, path, line, f"{rule.summary}: {label} (value not shown)",
+                                   {"path": path, "line": line, "kind": label}))
+                break
+    return out
+
+
+def match_pinned_dependencies(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """Requirements files and conda environments in which every requirement is pinned exactly."""
+    out = []
+    for path, (total, pinned) in sorted(facts.pinning.items()):
+        if total and pinned == total:
+            out.append(Finding(rule.id, path, 1, f"{rule.summary}: all {total} requirements in {path} pinned",
+                               {"path": path, "line": 1}))
+    return out
+
+
 def match_ci_run(rule: Rule, facts: RepoFacts) -> list[Finding]:
     m = rule.match
     pattern = re.compile(m["pattern"], re.M)
@@ -428,6 +475,8 @@ MATCHERS: dict[str, Callable[[Rule, RepoFacts], list[Finding]]] = {
     "python-gate": match_python_gate,
     "python-shared-import": match_python_shared_import,
     "text": match_text,
+    "secrets": match_secrets,
+    "pinned-dependencies": match_pinned_dependencies,
     "ci-run": match_ci_run,
     "ci-executes": match_ci_executes,
     "ci-trigger": match_ci_trigger,
@@ -481,7 +530,9 @@ def evidence_for(rule: Rule, findings: list[Finding], facts: RepoFacts) -> list[
         for s in rule.supports:
             conf = s.confidence + f.confidence_delta + (0.1 if automated_by else 0.0)
             conf = max(0.05, min(0.95, conf))
-            if s.rubric == "ml-test-score":
+            if s.cap is not None:  # negative evidence: never automated, never a point
+                out.append(Evidence(rule.id, f.path, f.line, s.confidence, f.summary, s.item, cell=f.cell, cap=s.cap))
+            elif s.rubric == "ml-test-score":
                 level = "automated" if automated_by else "manual"
                 out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, level=level,
                                     automated_by=automated_by, cell=f.cell))

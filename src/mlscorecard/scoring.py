@@ -89,31 +89,42 @@ def score_ml_test(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -
 
 
 def score_robustness(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -> RubricResult:
-    grouped = _by_item([e for e in evidence if e.item in rubric.items and e.score])
+    grouped = _by_item([e for e in evidence if e.item in rubric.items and (e.score or e.negative)])
     breadth = int(rubric.data["scoring"].get("breadth_rules", 3))
     items: dict[str, ItemResult] = {}
     for item_id, item in rubric.items.items():
         ev = grouped.get(item_id, [])
-        if ev:
-            score = native = max(e.score or 0 for e in ev)
-            rules = {e.rule for e in ev}
+        negatives = [e for e in ev if e.negative]
+        positives = [e for e in ev if not e.negative]
+        if positives:
+            ev_pos = positives
+            score = native = max(e.score or 0 for e in ev_pos)
+            rules = {e.rule for e in ev_pos}
             reasons = [f"highest rule score {score}"]
             if score in (1, 2) and len(rules) >= breadth:
                 score += 1
                 reasons.append(f"+1 for breadth ({len(rules)} rules)")
-            automated_rules = {e.rule for e in ev if e.automated_by}
+            automated_rules = {e.rule for e in ev_pos if e.automated_by}
             groups = item.get("requires_for_4") or []
             if native == 3 and len(automated_rules) >= 2 and all(rules.intersection(g) for g in groups):
                 score = 4
                 reasons.append("4: solid and automated by two or more rules")
-            confidence = _combine([e.confidence for e in ev])
+            confidence = _combine([e.confidence for e in ev_pos])
             reason = "; ".join(reasons)
         else:
             score = 0
             confidence, reason = _absence(item, sources)
+        if negatives:  # e.g. a committed secret: the item cannot score above the cap, and a human must look
+            cap = min(e.cap for e in negatives)
+            if score > cap:
+                reason += f"; capped at {cap} by {len(negatives)} negative finding(s)"
+                score = cap
+            else:
+                reason += f"; {len(negatives)} negative finding(s)"
         items[item_id] = ItemResult(
             id=item_id, title=item["title"], group=item["group"], confidence=confidence,
-            needs_confirmation=_confirmation(item, confidence), evidence=ev, score=score, reason=reason,
+            needs_confirmation=_confirmation(item, confidence) or bool(negatives), evidence=ev, score=score,
+            reason=reason,
         )
     categories = {g["id"]: sum(i.score or 0 for i in items.values() if i.group == g["id"]) for g in rubric.groups}
     total = sum(categories.values())

@@ -49,6 +49,44 @@ def _names_from_specs(specs) -> list[str]:
     return out
 
 
+def _is_pinned(spec: str, pip_syntax: bool) -> bool:
+    if pip_syntax:
+        return "==" in spec or "--hash" in spec
+    return bool(re.search(r"[^<>!=]=[^=<>]*\d", spec))  # conda: numpy=1.26 or numpy==1.26
+
+
+def pinning(snap: Snapshot) -> dict[str, tuple[int, int]]:
+    """For each requirements file and conda environment: (requirements, exactly pinned ones)."""
+    out: dict[str, tuple[int, int]] = {}
+    for path in snap.paths():
+        name = basename(path)
+        conda = bool(re.fullmatch(r"(environment|conda)[^/]*\.ya?ml", name))
+        if not (_REQ_FILE.search(path) or conda):
+            continue
+        text = snap.read_text(path)
+        if text is None:
+            continue
+        specs: list[tuple[str, bool]] = []  # (spec, pip syntax?)
+        if conda:
+            try:
+                data = load_yaml(text)
+            except YamlError:
+                continue
+            for d in (data.get("dependencies") or []) if isinstance(data, dict) else []:
+                if isinstance(d, str):
+                    specs.append((d, False))
+                elif isinstance(d, dict):
+                    specs.extend((x, True) for x in d.get("pip") or [] if isinstance(x, str))
+        else:
+            specs = [(line.split("#")[0].strip(), True) for line in text.splitlines()]
+            specs = [(sp, pip) for sp, pip in specs if sp and not sp.startswith("-")]
+        if not specs:
+            continue
+        pinned = sum(1 for sp, pip in specs if _is_pinned(sp, pip))
+        out[path] = (len(specs), pinned)
+    return out
+
+
 def declared_dependencies(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
     """normalised distribution name -> [(file, line)], sorted."""
     found: dict[str, set[tuple[str, int]]] = {}

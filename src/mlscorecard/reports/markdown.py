@@ -72,4 +72,6 @@ def render_markdown(result: AuditResult, heur: Heuristics) -> str:
         rob_rubric=heur.rubrics["robustness"],
         gaps=gaps(result, heur),
         questions=questions,
+        problems=sorted((e for i in result.rubrics["robustness"].items.values() for e in i.evidence if e.negative),
+                        key=lambda e: (e.path, e.line, e.item)),
     )
