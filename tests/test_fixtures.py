@@ -44,7 +44,7 @@ EXPECTED_ROBUSTNESS = {
     "production-service": {
         "data.quality": 3, "training.metrics": 3, "training.tuning": 1, "training.reproducibility": 3,
         "evaluation.environment": 3, "deployment.infrastructure": 3, "deployment.experimentation": 3,
-        "deployment.monitoring": 4, "deployment.updates": 4, "operations.resources": 2, "operations.containers": 3,
+        "deployment.monitoring": 4, "deployment.updates": 4, "operations.resources": 3, "operations.containers": 3,
         "operations.ci-cd": 4, "security.access-control": 2, "security.recovery": 3,
     },
 }
@@ -121,7 +121,8 @@ def test_facts_blocks(results):
     assert facts["model_tests"] == [{"path": "tests/test_model.py"}, {"path": "tests/test_slices.py"}]
     assert [m["call"] for m in facts["monitoring"]] == [
         "prometheus_client.Histogram", "prometheus_client.Counter", "prometheus_client.Gauge"]
-    assert facts["rollback"][0]["path"] == "deploy/rollback.sh"
+    assert [(r["path"], r["line"]) for r in facts["rollback"]] == [
+        (".github/workflows/rollback.yml", 1), ("Makefile", 9), ("deploy/rollback.sh", 4)]
     ci = {c["path"]: c for c in facts["ci"]}
     assert ci[".github/workflows/retrain.yml"]["triggers"] == ["schedule", "workflow_dispatch"]
     assert "make test" in ci[".github/workflows/ci.yml"]["runs"]
