@@ -222,3 +222,36 @@ def test_the_installed_command_runs_as_a_separate_process(fixture_repos):
     missing = subprocess.run([sys.executable, "-m", "mlscorecard", "audit", "/nonexistent/repo"],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+
+
+def test_yaml_alias_bomb_is_bounded(tmp_path):
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    prev = "a"
+    for name in "bcdefghi":
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        prev = name
+    (wf / "bomb.yml").write_text("on: push\n" + bomb)
+    report = audit_json(tmp_path)
+    (msg,) = warnings_for(report, ".github/workflows/bomb.yml")
+    assert "nodes" in msg and "alias" in msg
+
+
+def test_anchors_and_merge_keys_are_understood(tmp_path):
+    wf = tmp_path / ".gitlab-ci.yml"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("from model import f\ndef test_f():\n    assert f() == 1\n")
+    (tmp_path / "model.py").write_text("import torch\ndef f():\n    return 1\n")
+    wf.write_text(".base: &base\n  image: python:3.11\n  before_script:\n    - pip install .\n"
+                  "test:\n  <<: *base\n  script:\n    - pytest tests\n")
+    report = audit_json(tmp_path)
+    assert report["rubrics"]["ml-test-score"]["items"]["infra-2"]["level"] == "automated"
+
+
+def test_very_large_yaml_is_skipped_with_a_warning(tmp_path):
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "huge.yml").write_text("on: push\njobs:\n" + "".join(f"  j{i}:\n    runs-on: x\n" for i in range(150_000)))
+    report = audit_json(tmp_path)
+    assert any("larger than" in m for m in warnings_for(report, ".github/workflows/huge.yml"))
