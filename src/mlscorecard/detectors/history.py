@@ -30,21 +30,33 @@ MODEL_SPEC_RE = re.compile(
 )
 
 
+def _reason(exc: git.GitCommandError) -> str:
+    text = (exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'").strip()
+    return text.splitlines()[0] if text else str(exc).splitlines()[0]
+
+
 def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
     """The facts.review block, or None when there is no history to read."""
     if snap.repo is None or snap.commit is None:
         return None
     try:
-        # --first-parent with --name-only lists, for a merge, what it brought in against the main line
-        raw = snap.repo.git.log(
-            "--first-parent", "--no-show-signature", "--name-only", f"-n{window}",
-            f"--format={_SEP_RECORD}%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%B{_SEP_FILES}",
-            snap.commit,
-        )
         total = int(snap.repo.git.rev_list("--count", snap.commit))
     except git.GitCommandError as exc:
-        snap.warn(".", f"cannot read git history: {exc.stderr.strip() or exc}")
+        snap.warn(".", f"cannot read git history: {_reason(exc)}")
         return None
+    fmt = f"--format={_SEP_RECORD}%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%B{_SEP_FILES}"
+    try:
+        # --first-parent with --name-only lists, for a merge, what it brought in against the main
+        # line; --no-renames keeps git from reading blobs (a stripped mirror may lack some)
+        raw = snap.repo.git.log("--first-parent", "--no-show-signature", "--name-only", "--no-renames",
+                                f"-n{window}", fmt, snap.commit)
+    except git.GitCommandError as exc:
+        snap.warn(".", f"cannot list the files of recent commits ({_reason(exc)}); model-spec review not measured")
+        try:
+            raw = snap.repo.git.log("--first-parent", "--no-show-signature", f"-n{window}", fmt, snap.commit)
+        except git.GitCommandError as exc2:
+            snap.warn(".", f"cannot read git history: {_reason(exc2)}")
+            return None
     considered = reviewed = bots = model_commits = model_reviewed = 0
     examples: list[dict[str, str]] = []
     unreviewed_model: list[dict[str, str]] = []
