@@ -44,7 +44,7 @@ EXPECTED_ROBUSTNESS = {
     "production-service": {
         "data.quality": 3, "training.metrics": 3, "training.tuning": 1, "training.reproducibility": 3,
         "evaluation.environment": 3, "deployment.infrastructure": 3, "deployment.experimentation": 3,
-        "deployment.monitoring": 4, "deployment.updates": 4, "operations.resources": 3, "operations.containers": 3,
+        "deployment.monitoring": 4, "deployment.updates": 4, "operations.resources": 2, "operations.containers": 3,
         "operations.ci-cd": 4, "security.access-control": 2, "security.recovery": 3,
     },
 }
