@@ -109,3 +109,14 @@ def test_split_commands_and_makefile_parsing():
     assert split_commands("a && b; c | d \\\n  --flag") == ["a", "b", "c", "d    --flag"]
     rules = parse_makefile("VAR := 1\n.PHONY: test\ntest: build\n\t@pytest\nbuild:\n\tpython setup.py build\n")
     assert rules["test"] == (["build"], ["@pytest"])
+
+
+def test_jobs_submitted_from_a_spec_are_followed():
+    files = {**TESTS, "train.py": "",
+             "deploy/jobs/workloads.yaml": "name: w\nentrypoint: bash deploy/jobs/workloads.sh\n",
+             "deploy/jobs/workloads.sh": "pytest tests/unit\npython train.py\n",
+             "mlops/job.yml": "command: python train.py --epochs 1\ncode: ../\n",
+             ".github/workflows/ci.yml": workflow("anyscale jobs submit deploy/jobs/workloads.yaml --wait\n"
+                                                 "az ml job create --file mlops/job.yml")}
+    assert sorted(executed(files)) == ["deploy/jobs/workloads.sh", "deploy/jobs/workloads.yaml", "mlops/job.yml",
+                                       "tests/unit/test_b.py", "train.py"]

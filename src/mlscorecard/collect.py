@@ -87,6 +87,8 @@ def file_contexts(path: str, text: str, imports: list[str], heur: Heuristics) ->
         ctx.add("notebook")
     defines = None
     for c in heur.contexts.values():
+        if c.exclude_path_regex is not None and c.exclude_path_regex.search(path):
+            continue
         if c.path_regex is not None and c.path_regex.search(path):
             ctx.add(c.name)
             continue

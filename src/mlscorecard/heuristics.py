@@ -87,6 +87,7 @@ class Context:
     imports_any: tuple[str, ...]
     defines_any: tuple[str, ...]
     path_regex: re.Pattern[str] | None
+    exclude_path_regex: re.Pattern[str] | None = None
 
 
 @dataclass
@@ -279,5 +280,6 @@ def _load_contexts(path: Path) -> dict[str, Context]:
             imports_any=tuple(raw.get("imports_any") or ()),
             defines_any=tuple(raw.get("defines_any") or ()),
             path_regex=re.compile(raw["path_regex"]) if raw.get("path_regex") else None,
+            exclude_path_regex=re.compile(raw["exclude_path_regex"]) if raw.get("exclude_path_regex") else None,
         )
     return out

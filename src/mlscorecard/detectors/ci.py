@@ -169,6 +169,8 @@ class _CommandReader:
             return self._make(argv[1:], cwd, depth)
         if prog == "tox":
             return self._tox(cwd, depth)
+        if prog in ("anyscale", "az") and depth < MAX_DEPTH:
+            return self._job_file(prog, argv[1:], cwd, depth)
         if prog in ("bash", "sh", "zsh", "source", "."):
             script = next((a for a in argv[1:] if not a.startswith("-")), None)
             if script:
@@ -334,6 +336,35 @@ class _CommandReader:
                 line = line.lstrip("@-+ ")
                 out.extend(self.executions(line, cwd, depth + 1))
         return out
+
+    def _job_file(self, prog: str, args: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
+        """Jobs submitted to a cluster from a spec in the repository: `anyscale jobs submit SPEC`
+        runs the spec's `entrypoint`; `az ml job create --file SPEC` runs its `command` in `code`."""
+        if prog == "anyscale" and args[:2] == ["jobs", "submit"]:
+            spec = next((a for a in args[2:] if not a.startswith("-") and a.endswith((".yaml", ".yml"))), None)
+            key, code_key = "entrypoint", None
+        elif prog == "az" and args[:3] == ["ml", "job", "create"]:
+            spec = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("--file", "-f")), None)
+            key, code_key = "command", "code"
+        else:
+            return []
+        if not spec:
+            return []
+        path = _join(cwd, spec)
+        text = self.snap.read_text(path) if self.snap.exists(path) else None
+        if not text:
+            return []
+        try:
+            data = load_yaml(text)
+        except YamlError as exc:
+            self.snap.warn(path, str(exc))
+            return []
+        if not isinstance(data, dict) or not isinstance(data.get(key), str):
+            return []
+        job_cwd = cwd
+        if code_key and isinstance(data.get(code_key), str):
+            job_cwd = _join(posixpath.dirname(path), data[code_key])
+        return [(path, f"{prog} job"), *self.executions(data[key], job_cwd, depth + 1)]
 
     def _tox(self, cwd: str, depth: int) -> list[tuple[str, str]]:
         path = _join(cwd, "tox.ini")
