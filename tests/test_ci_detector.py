@@ -120,3 +120,10 @@ def test_jobs_submitted_from_a_spec_are_followed():
                                                  "az ml job create --file mlops/job.yml")}
     assert sorted(executed(files)) == ["deploy/jobs/workloads.sh", "deploy/jobs/workloads.yaml", "mlops/job.yml",
                                        "tests/unit/test_b.py", "train.py"]
+
+
+def test_coverage_wrappers():
+    for cmd in ("python -m coverage run --source src -m pytest tests/unit -o junit_family=legacy",
+                "python -m coverage run --source ${{ env.COVERAGE_SCOPE }} -m pytest -v tests/unit",
+                "coverage run --rcfile=.coveragerc -m pytest tests/unit"):
+        assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(cmd)})) == ["tests/unit/test_b.py"], cmd

@@ -127,6 +127,7 @@ class _CommandReader:
         if depth > MAX_DEPTH:
             return out
         for command in split_commands(text):
+            command = _UNRESOLVED_EXPR.sub("__expr__", command)  # ${{ env.X }} left over: one opaque word
             try:
                 argv = shlex.split(command, comments=True)
             except ValueError:
@@ -148,10 +149,15 @@ class _CommandReader:
             return self._pytest(argv[1:], cwd)
         if _PYTHON_RE.match(argv[0]) or prog == "coverage":
             rest = argv[1:]
+            if _PYTHON_RE.match(argv[0]):
+                while rest and rest[0].startswith("-") and rest[0] != "-m":
+                    rest = rest[1:]
+                if rest[:2] == ["-m", "coverage"]:  # python -m coverage run ...
+                    prog, rest = "coverage", rest[2:]
             if prog == "coverage":
                 if rest[:1] != ["run"]:
                     return []
-                rest = [a for a in rest[1:] if not a.startswith("--")]
+                rest = _drop_options(rest[1:], _COVERAGE_OPTIONS_WITH_VALUE)
             while rest and rest[0].startswith("-") and rest[0] != "-m":
                 rest = rest[1:]
             if rest[:2] == ["-m", "pytest"]:
@@ -408,6 +414,23 @@ def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
         elif line.strip() and not line.startswith("#"):
             current = []
     return rules
+
+
+_COVERAGE_OPTIONS_WITH_VALUE = frozenset({"--source", "--rcfile", "--omit", "--include", "--context", "--data-file",
+                                          "--concurrency"})
+
+
+def _drop_options(args: list[str], with_value: frozenset[str]) -> list[str]:
+    """Leading options (and the values of those that take one) removed, up to the program's own -m or script."""
+    out = list(args)
+    while out and out[0].startswith("-") and out[0] != "-m":
+        opt = out.pop(0)
+        if opt in with_value and out:
+            out.pop(0)
+    return out
+
+
+_UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
 
 
 def split_commands(text: str) -> list[str]:
