@@ -141,3 +141,9 @@ def test_plain_directory_of_a_fixture_has_no_history(tmp_path):
     assert (model_1.level, model_1.confidence, model_1.needs_confirmation) == ("none", 0.0, True)
     assert "without history" in model_1.reason
     assert result.rubrics["ml-test-score"].items["infra-2"].level == "automated"
+
+
+def test_security_facts(results, tmp_path):
+    sec = results["production-service"].facts["security"]
+    assert sec["security_policy"] is None and sec["codeowners"] is None
+    assert "confirm required reviews" in sec["branch_protection"]

@@ -14,6 +14,18 @@ from .snapshot import DEFAULT_MAX_FILE_SIZE, Snapshot
 from . import __version__
 
 FACT_BLOCKS = ("seeds", "model_tests", "monitoring", "rollback")
+_SECURITY_POLICY = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md", "SECURITY.rst", "SECURITY.txt")
+_CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+
+
+def security_facts(snap: Snapshot) -> dict:
+    """What the repository says about its own security process (not evidence by itself), and what
+    only a person with access to the hosting settings can tell."""
+    return {
+        "security_policy": next((p for p in _SECURITY_POLICY if snap.exists(p)), None),
+        "codeowners": next((p for p in _CODEOWNERS if snap.exists(p)), None),
+        "branch_protection": "not visible in a repository: confirm required reviews and status checks on the main branch",
+    }
 
 
 def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> AuditResult:
@@ -30,6 +42,7 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
     review = facts.review or {"commits_considered": 0, "pr_fraction": 0.0}
     review = {**review, "available": facts.review is not None}
     fact_out["review"] = review
+    fact_out["security"] = security_facts(snap)
     if cache is not None and cache.error:
         snap.warn(".", cache.error)
     warnings = sorted(snap.warnings, key=lambda w: (w.path, w.message))
