@@ -85,7 +85,7 @@ def test_markdown_gap_report(fixture_repos):
     assert md.startswith("# mlscorecard report")
     assert "| ML Test Score (minimum over sections) | **" in md
     # per-section tables, one row per item, with level, points, confidence and path:line evidence
-    assert "| infra-2 | Model specification code is unit-tested | automated | 2 | 0.95 | `tests/test_model.py:3`, `tests/test_model.py:6` |" in md
+    assert "| infra-2 | Model specification code is unit-tested | automated | 2 | 0.95 | — | `tests/test_model.py:3`, `tests/test_model.py:6` |" in md
     assert "run by `.github/workflows/ci.yml`" in md
     # every gap has its remediation, an example of evidence and a question for a human
     gap = md.split("### data-1 — Feature distributions match expectations")[1].split("###")[0]

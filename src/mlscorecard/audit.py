@@ -6,6 +6,8 @@ from pathlib import Path
 
 from .cache import BlobCache, default_cache_dir
 from .collect import collect
+from .confirmations import merge_into
+from .errors import UnusableInput
 from .heuristics import Heuristics, load_heuristics
 from .model import AuditResult
 from .rules_engine import evaluate
@@ -28,7 +30,9 @@ def security_facts(snap: Snapshot) -> dict:
     }
 
 
-def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> AuditResult:
+def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None,
+                   confirmations: str | None = None) -> AuditResult:
+    """Audit one snapshot; confirmations: an explicit confirmations file (default: .mlscorecard.yml)."""
     facts = collect(snap, heur, cache=cache, jobs=jobs)
     evidence, blocks, hints = evaluate(heur, facts)
     sources = {"history"} if facts.review is not None else set()
@@ -46,10 +50,12 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
     if cache is not None and cache.error:
         snap.warn(".", cache.error)
     warnings = sorted(snap.warnings, key=lambda w: (w.path, w.message))
-    return AuditResult(
+    result = AuditResult(
         repo_path=snap.root, commit=snap.commit, ref=snap.ref, rubrics=rubrics, facts=fact_out,
         warnings=warnings, stats=facts.stats, hints=hints,
     )
+    merge_into(result, heur, snap, snap.root, confirmations)
+    return result
 
 
 def run_audit(
@@ -59,8 +65,11 @@ def run_audit(
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     cache_dir: Path | None | bool = None,
     jobs: int | None = None,
+    confirmations: str | None = None,
 ) -> AuditResult:
     """Audit a repository or directory. cache_dir: None = default location, False = no cache."""
+    if confirmations and not Path(confirmations).is_file():
+        raise UnusableInput(f"{confirmations}: confirmations file not found")
     heur = load_heuristics()
     snap = Snapshot.open(path, rev, max_file_size=max_file_size)
     cache = None
@@ -68,7 +77,7 @@ def run_audit(
         directory = cache_dir if isinstance(cache_dir, Path) else default_cache_dir()
         cache = BlobCache(directory, f"{__version__}:{heur.digest}")
     try:
-        return audit_snapshot(snap, heur, cache=cache, jobs=jobs)
+        return audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations)
     finally:
         if cache is not None:
             cache.close()

@@ -50,11 +50,13 @@ def main() -> None:
               help="Where the per-file result cache lives (default $XDG_CACHE_HOME/mlscorecard).")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
               help="Processes used to parse files (default: number of CPUs).")
-def audit(path, rev, fmt, output, fail_under, max_file_size, no_cache, cache_dir, jobs):
+@click.option("--confirmations", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Human confirmations to merge (default: .mlscorecard.yml in the repository).")
+def audit(path, rev, fmt, output, fail_under, max_file_size, no_cache, cache_dir, jobs, confirmations):
     """Audit the repository or directory at PATH. Nothing in it is executed."""
     try:
         result = run_audit(path, rev, max_file_size=max_file_size,
-                           cache_dir=False if no_cache else cache_dir, jobs=jobs)
+                           cache_dir=False if no_cache else cache_dir, jobs=jobs, confirmations=confirmations)
         heur = load_heuristics()
     except UnusableInput as exc:
         _die(str(exc))

@@ -85,6 +85,7 @@ class ItemResult:
     points: int | None = None  # ml-test-score
     score: int | None = None  # robustness
     reason: str = ""
+    confirmed: dict[str, Any] | None = None  # a human's answer, from the confirmations file
 
 
 @dataclass
@@ -95,6 +96,10 @@ class RubricResult:
     band: str
     groups: dict[str, int]
     items: dict[str, ItemResult]
+    # what the evidence alone gives, before confirmations (equal to score/groups when there are none)
+    proposed_score: int | None = None
+    proposed_groups: dict[str, int] | None = None
+    not_applicable_groups: list[str] = field(default_factory=list)
 
 
 @dataclass

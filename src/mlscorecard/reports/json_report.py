@@ -23,6 +23,8 @@ def _item_json(item: ItemResult, robustness: bool) -> dict[str, Any]:
     out["needs_confirmation"] = item.needs_confirmation
     out["reason"] = item.reason
     out["evidence"] = [e.to_json() for e in sorted(item.evidence, key=lambda e: e.sort_key())]
+    if item.confirmed is not None:
+        out["confirmed"] = item.confirmed
     return out
 
 
@@ -38,12 +40,17 @@ def to_dict(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
                 "score": mts.score,
                 "band": mts.band,
                 "sections": dict(mts.groups),
+                "proposed_score": mts.proposed_score,
+                "proposed_sections": mts.proposed_groups,
+                "not_applicable_sections": mts.not_applicable_groups,
                 "items": {i: _item_json(it, False) for i, it in mts.items.items()},
             },
             "robustness": {
                 "total": rob.score,
                 "band": rob.band,
                 "categories": dict(rob.groups),
+                "proposed_total": rob.proposed_score,
+                "proposed_categories": rob.proposed_groups,
                 "items": {i: _item_json(it, True) for i, it in rob.items.items()},
             },
         },

@@ -61,8 +61,10 @@ def render_markdown(result: AuditResult, heur: Heuristics) -> str:
         (heur.rubrics[rid].items[i.id], i)
         for rid in ("ml-test-score", "robustness")
         for i in result.rubrics[rid].items.values()
-        if i.needs_confirmation
+        if i.needs_confirmation and not i.confirmed
     ]
+    disputed = [i for rid in ("ml-test-score", "robustness") for i in result.rubrics[rid].items.values()
+                if i.confirmed and (i.confirmed.get("stale") or i.confirmed.get("disagreement"))]
     return template.render(
         r=result,
         heur=heur,
@@ -72,6 +74,7 @@ def render_markdown(result: AuditResult, heur: Heuristics) -> str:
         rob_rubric=heur.rubrics["robustness"],
         gaps=gaps(result, heur),
         questions=questions,
+        disputed=disputed,
         problems=sorted((e for i in result.rubrics["robustness"].items.values() for e in i.evidence if e.negative),
                         key=lambda e: (e.path, e.line, e.item)),
     )
