@@ -16,6 +16,7 @@ from .snapshot import DEFAULT_MAX_FILE_SIZE, Snapshot
 from . import __version__
 
 FACT_BLOCKS = ("seeds", "model_tests", "monitoring", "rollback")
+_ANCHORS = ("README.md", "README.rst", "README", "pyproject.toml", "setup.py")
 _SECURITY_POLICY = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md", "SECURITY.rst", "SECURITY.txt")
 _CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
@@ -53,6 +54,7 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
     result = AuditResult(
         repo_path=snap.root, commit=snap.commit, ref=snap.ref, rubrics=rubrics, facts=fact_out,
         warnings=warnings, stats=facts.stats, hints=hints,
+        anchor=next((p for p in _ANCHORS if snap.exists(p)), None) or next(iter(snap.paths()), None),
     )
     merge_into(result, heur, snap, snap.root, confirmations)
     return result

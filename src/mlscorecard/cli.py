@@ -37,8 +37,8 @@ def main() -> None:
 @main.command()
 @click.argument("path", type=click.Path(path_type=str))
 @click.option("--rev", default=None, help="Commit, branch or tag to audit (default HEAD). Needs a git repository.")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "markdown", "json"]), default="terminal",
-              show_default=True, help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "markdown", "json", "html", "sarif"]),
+              default="terminal", show_default=True, help="Report format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Write the report to FILE instead of stdout.")
 @click.option("--fail-under", type=click.IntRange(0, 14), default=None,
@@ -52,7 +52,9 @@ def main() -> None:
               help="Processes used to parse files (default: number of CPUs).")
 @click.option("--confirmations", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Human confirmations to merge (default: .mlscorecard.yml in the repository).")
-def audit(path, rev, fmt, output, fail_under, max_file_size, no_cache, cache_dir, jobs, confirmations):
+@click.option("--link-base", default=None, metavar="URL",
+              help="HTML: link evidence to URL/path#Lline (e.g. https://github.com/org/repo/blob/COMMIT).")
+def audit(path, rev, fmt, output, fail_under, max_file_size, no_cache, cache_dir, jobs, confirmations, link_base):
     """Audit the repository or directory at PATH. Nothing in it is executed."""
     try:
         result = run_audit(path, rev, max_file_size=max_file_size,
@@ -67,7 +69,7 @@ def audit(path, rev, fmt, output, fail_under, max_file_size, no_cache, cache_dir
             raise
         _die(f"internal error: {type(exc).__name__}: {exc} (set MLSCORECARD_DEBUG=1 for a traceback)")
     color = output is None and fmt == "terminal" and sys.stdout.isatty()
-    text = render(fmt, result, heur, color=color)
+    text = render(fmt, result, heur, color=color, link_base=link_base)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

