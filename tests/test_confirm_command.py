@@ -88,3 +88,30 @@ def test_interactive_walk_records_answers_as_given(fixture_repos, tmp_path):
     again = run_audit(str(repo), cache_dir=False)
     assert again.rubrics["ml-test-score"].items["data-2"].confirmed["level"] == "manual"
     assert again.rubrics["ml-test-score"].groups["data"] == 1
+
+
+def test_the_loop_end_to_end(repo_factory):
+    """audit -> confirm -> audit shows confirmed, stale and disagreeing entries."""
+    from gitrepo import git
+
+    repo = repo_factory([
+        {"subject": "Initial commit", "files": {"README.md": "x\n"}},
+        {"kind": "merge", "subject": "Canary", "files": {
+            "deploy/isvc.yaml": "kind: InferenceService\nspec:\n  predictor:\n    canaryTrafficPercent: 10\n",
+            "train.py": "import random\nrandom.seed(0)\n"}},
+    ])
+    first = cli("audit", str(repo), "--format", "markdown", "--no-cache").stdout
+    assert "- [ ] **model-2**" in first
+    assert cli("confirm", str(repo), "--set", "infra-6=manual", "--set", "monitor-6=automated",
+               "--set", "model-2=manual", "--by", "Ada").exit_code == 0
+    # the canary goes away after the confirmation was made
+    (repo / "deploy" / "isvc.yaml").unlink()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "drop the canary")
+    md = cli("audit", str(repo), "--format", "markdown", "--no-cache").stdout
+    assert "## Confirmations to look at again" in md
+    assert "**infra-6** (Canary before production serving): stale — confirmed at" in md
+    assert "evidence it relied on is gone: deploy/isvc.yaml" in md
+    assert "**monitor-6** (Regressions in speed, latency, throughput, RAM): disagreement — confirmed as automated" in md
+    assert "| model-2 | Offline metrics vs business impact | none | 0 | 0.00 | manual (Ada) |" in md
+    assert "- [ ] **model-2**" not in md  # answered: no longer asked
