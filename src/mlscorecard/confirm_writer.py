@@ -16,9 +16,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 
-from .confirmations import ConfirmationsError
+from .confirmations import ConfirmationsError, check_document
 
 HEADER = ("mlscorecard confirmations: a person's answer per rubric item, merged into every audit.\n"
           "See the README (\"The human loop\") for the fields.\n")
@@ -39,22 +39,18 @@ def load_for_update(path: Path) -> CommentedMap:
         doc["version"] = 1
         doc["confirmations"] = CommentedMap()
         return doc
+    text = path.read_text(encoding="utf-8")
     try:
-        doc = _yaml().load(path.read_text(encoding="utf-8"))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ConfirmationsError(f"{path}: {where}{exc.problem or exc}; not changed") from None
+        check_document(text, str(path))  # the same checks, and messages with lines, as reading
+        doc = _yaml().load(text)
+    except ConfirmationsError as exc:
+        raise ConfirmationsError(f"{exc}; not changed") from None
     except YAMLError as exc:
         raise ConfirmationsError(f"{path}: {exc}; not changed") from None
     if doc is None:
         doc = CommentedMap()
-    if not isinstance(doc, CommentedMap):
-        raise ConfirmationsError(f"{path}: line 1: expected a mapping; not changed")
     if doc.get("confirmations") is None:
         doc["confirmations"] = CommentedMap()
-    elif not isinstance(doc["confirmations"], CommentedMap):
-        raise ConfirmationsError(f"{path}: 'confirmations' must be a mapping; not changed")
     return doc
 
 

@@ -62,9 +62,9 @@ class Confirmation:
     evidence: list[str] = field(default_factory=list)
 
 
-def parse_confirmations(text: str, source: str, heur: Heuristics) -> tuple[dict[str, Confirmation], list[AuditWarning]]:
-    """Confirmations by item id, and warnings for entries that cannot be used. Raises
-    ConfirmationsError when the file as a whole is malformed."""
+def check_document(text: str, source: str) -> LineDict:
+    """The `confirmations` mapping of a file, or ConfirmationsError naming the line of the problem.
+    Used both to read confirmations and, before any write, to refuse a file that is malformed."""
     try:
         data = load_yaml(text) if text.strip() else LineDict()
     except YamlError as exc:
@@ -73,9 +73,18 @@ def parse_confirmations(text: str, source: str, heur: Heuristics) -> tuple[dict[
         data = LineDict()
     if not isinstance(data, LineDict):
         raise ConfirmationsError(f"{source}: line 1: expected a mapping with a 'confirmations' key")
-    entries = data.get("confirmations") or {}
+    entries = data.get("confirmations")
+    if entries is None:
+        return LineDict()
     if not isinstance(entries, LineDict):
         raise ConfirmationsError(f"{source}: line {data.line_of('confirmations')}: 'confirmations' must be a mapping")
+    return entries
+
+
+def parse_confirmations(text: str, source: str, heur: Heuristics) -> tuple[dict[str, Confirmation], list[AuditWarning]]:
+    """Confirmations by item id, and warnings for entries that cannot be used. Raises
+    ConfirmationsError when the file as a whole is malformed."""
+    entries = check_document(text, source)
     rubric_of = {i: rid for rid, r in heur.rubrics.items() for i in r.items}
     out: dict[str, Confirmation] = {}
     warnings: list[AuditWarning] = []

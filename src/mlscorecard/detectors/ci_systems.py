@@ -132,12 +132,17 @@ def _azure_template_path(ref: str, current: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(current), ref))
 
 
+def _is_local_template(value: Any) -> bool:
+    """A template in this repository (`path.yml` or `path.yml@self`), not `path.yml@other-repo`."""
+    return isinstance(value, str) and ("@" not in value or value.endswith("@self"))
+
+
 def _azure_templates(node: Any, current: str) -> list[str]:
     out = []
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "template" and isinstance(value, str) and "@" not in value.split("/")[-1].split(".")[-1]:
-                if not value.split("@")[1:] or value.split("@")[1] == "self":
+            if key == "template":
+                if _is_local_template(value):
                     out.append(_azure_template_path(value, current))
             else:
                 out.extend(_azure_templates(value, current))
@@ -171,7 +176,7 @@ def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: 
                         f"bash {value}" if key in ("scriptPath", "filePath") else value)
                     add_command(wf, facts, reader, path, inputs.line_of(key), substitute(text, values), None, manual)
         for key, value in node.items():
-            if key == "template" and isinstance(value, str) and ("@" not in value or value.endswith("@self")):
+            if key == "template" and _is_local_template(value):
                 tpath = _azure_template_path(value, path)
                 data = _load(snap, tpath) if snap.exists(tpath) else None
                 wf.steps.append(_gate_step(path, node.line_of("template"), f"template: {value}"))
