@@ -40,3 +40,30 @@ def test_placeholders_and_references_are_not_secrets(tmp_path):
         "import os\nAPI_KEY = os.environ['API_KEY']\ntoken = '${{ secrets.TOKEN }}'\npassword = 'changeme'\n")
     report = json.loads(CliRunner().invoke(main, ["audit", str(tmp_path), "--format", "json", "--no-cache"]).stdout)
     assert not [e for i in report["rubrics"]["robustness"]["items"].values() for e in i["evidence"] if e.get("negative")]
+
+
+SAMPLES = {
+    "AWS access key id": "key = 'AKIAZ7XQ4PL2MN8RB3TW'",
+    "private key": "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "GitHub token": "GH = 'ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'",
+    "Slack token": "SLACK = 'xoxb-" + "1234567890-abcdefghij'",
+    "Google API key": "g = 'AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q'",
+    "OpenAI API key": "o = 'sk-" + "proj-A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6'",
+    "Hugging Face token": "h = 'hf_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6q7'",
+    "Azure storage key": "conn = 'AccountKey=" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6q7R8s9T0u1V2w3X4y5Z6a7B8c9D0e1F2g3=='",
+    "password or token in config": "api_key: \"Zq8Xr2LmN9vTp4WkB7sY\"",
+}
+
+
+def test_every_secret_pattern_passes_its_pre_check():
+    from mlscorecard.collect import collect
+    from mlscorecard.heuristics import load_heuristics
+    from mlscorecard.rules_engine import run_rule
+    from mlscorecard.snapshot import Snapshot
+
+    heur = load_heuristics()
+    (rule,) = [r for r in heur.rules if r.id == "secrets/committed-credential"]
+    assert set(SAMPLES) == set(rule.match["patterns"]) == set(rule.match["literals"])
+    for label, line in SAMPLES.items():
+        facts = collect(Snapshot.from_files({"config/settings.yaml": line + "\n"}), heur)
+        assert [f.summary for f in run_rule(rule, facts)] == [f"committed credential: {label} (value not shown)"], label

@@ -362,6 +362,7 @@ def match_secrets(rule: Rule, facts: RepoFacts) -> list[Finding]:
     location, never the value (not even in part)."""
     m = rule.match
     patterns = {label: re.compile(rx) for label, rx in m["patterns"].items()}
+    literals = {label: [lit.lower() for lit in lits] for label, lits in (m.get("literals") or {}).items()}
     entropy_min = float(m.get("entropy_min", 0))
     exclude = m.get("exclude") or []
     out = []
@@ -372,6 +373,9 @@ def match_secrets(rule: Rule, facts: RepoFacts) -> list[Finding]:
         if text is None:
             continue
         for label, rx in patterns.items():
+            lits = literals.get(label)
+            if lits and not any(lit in facts.lowered(path, text) for lit in lits):
+                continue  # the pattern cannot match without one of these
             for mo in rx.finditer(text):
                 value = mo.groupdict().get("value") or mo.group(0)
                 if "value" in rx.groupindex and (_entropy(value) < entropy_min or _PLACEHOLDER.match(value)):
