@@ -6,7 +6,6 @@ Dates and identities are fixed, so the same script always gives the same commit 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 

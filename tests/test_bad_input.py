@@ -55,7 +55,6 @@ def test_bare_repository_without_commits(tmp_path):
 
 
 def test_bare_mirror_without_a_config_file(repo_factory, tmp_path):
-    import shutil
     import subprocess
 
     repo = repo_factory([{"subject": "init", "files": {"train.py": "import random\nrandom.seed(5)\n"}}])

@@ -261,3 +261,22 @@ def test_github_reusable_workflow_and_action_inputs_are_substituted():
         """,
     })
     assert automated(ci) == {"src/train.py": ".github/workflows/platform.yml"}
+
+
+def test_gitlab_rules_manual_only_when_every_active_rule_is_manual():
+    ci, _ = ci_of({".gitlab-ci.yml": """
+        deploy-review:
+          script: ./deploy/rollback.sh
+          rules:
+            - if: $CI_COMMIT_BRANCH == "main"
+              when: never
+            - if: $CI_MERGE_REQUEST_ID
+              when: manual
+        train:
+          script: python src/train.py
+          rules:
+            - if: $CI_PIPELINE_SOURCE == "schedule"
+            - if: $CI_PIPELINE_SOURCE == "web"
+              when: manual
+    """})
+    assert automated(ci) == {"deploy/rollback.sh": None, "src/train.py": ".gitlab-ci.yml"}

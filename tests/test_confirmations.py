@@ -6,7 +6,6 @@ import json
 import textwrap
 
 import jsonschema
-import pytest
 from click.testing import CliRunner
 
 from mlscorecard.audit import run_audit

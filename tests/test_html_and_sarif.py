@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 from importlib.resources import files
-from pathlib import Path
 
 import jsonschema
 import pytest

@@ -181,7 +181,7 @@ def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all):
             continue
         item_note = click.prompt("  note (optional)", default="", show_default=False) or None
         record(item.id, parsed, item_note, item_reason)
-        click.echo(f"  recorded.")
+        click.echo("  recorded.")
 
 
 @main.command("rules")

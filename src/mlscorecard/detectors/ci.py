@@ -533,7 +533,7 @@ def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, fac
     jobs = data.get("jobs")
     if not isinstance(jobs, dict):
         return wf
-    for job_name, job in jobs.items():
+    for job in jobs.values():
         if not isinstance(job, LineDict):
             continue
         uses = job.get("uses")

@@ -69,6 +69,12 @@ def _gitlab_triggers(job: LineDict, workflow_rules: Any) -> list[str]:
     return sorted(triggers)
 
 
+def _only_manual_rules(rules: Any) -> bool:
+    """A job whose every rule that can run it says `when: manual` waits for a person."""
+    active = [r for r in rules or [] if isinstance(r, dict) and r.get("when") != "never"]
+    return bool(active) and all(r.get("when") == "manual" for r in active)
+
+
 def _gitlab_includes(data: LineDict) -> list[str]:
     inc = data.get("include")
     items = inc if isinstance(inc, list) else [inc] if inc else []
@@ -107,8 +113,8 @@ def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFact
                 continue
             if "script" in job or "trigger" in job or "extends" in job:
                 jobs.append((p, name, job))
-    for p, name, job in jobs:
-        manual = job.get("when") == "manual" or "when: manual" in repr(job.get("rules")).replace("'", "").replace('"', "")
+    for p, _name, job in jobs:
+        manual = job.get("when") == "manual" or _only_manual_rules(job.get("rules"))
         wf = Workflow(path=p, system="gitlab-ci", triggers=_gitlab_triggers(job, workflow_rules), line=job.line)
         for key in ("before_script", "script", "after_script"):
             if key in job:
@@ -260,7 +266,7 @@ def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFa
             add_job(wf, name)
             facts.workflows.append(wf)
         return
-    for wname, flow in workflows.items():
+    for flow in workflows.values():
         if not isinstance(flow, LineDict):
             continue
         scheduled = any(isinstance(t, dict) and "schedule" in t for t in flow.get("triggers") or [])
