@@ -280,3 +280,23 @@ def test_gitlab_rules_manual_only_when_every_active_rule_is_manual():
               when: manual
     """})
     assert automated(ci) == {"deploy/rollback.sh": None, "src/train.py": ".gitlab-ci.yml"}
+
+
+def test_cloud_build_steps_are_followed_but_its_triggers_need_a_person():
+    ci, _ = ci_of({"build/pipeline-deployment.yaml": """
+        steps:
+        - name: 'gcr.io/cloud-builders/git'
+          args: ['clone', '--depth', '1', '$_REPO_URL']
+        - name: '$_CICD_IMAGE_URI'
+          entrypoint: 'pytest'
+          args: ['tests/test_model.py', '-s']
+          dir: 'my-repo'
+        - name: 'python:3.11'
+          entrypoint: 'bash'
+          args: ['-c', 'python src/train.py --smoke']
+    """})
+    assert automated(ci) == {"src/train.py": None, "tests/test_model.py": None}
+    (wf,) = ci.workflows
+    assert wf.system == "cloud-build" and wf.effective_triggers == {"external"}
+    assert [s.text for s in wf.steps] == ["git clone --depth 1 '$_REPO_URL'", "pytest tests/test_model.py -s",
+                                          "python src/train.py --smoke"]

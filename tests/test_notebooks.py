@@ -31,6 +31,17 @@ def test_magics_become_pass_and_cell_magics_blank_the_cell():
     assert src.source.splitlines() == ["pass", "pass", "for i in range(3):", "    pass", "pass", "", ""]
 
 
+def test_shell_and_magic_assignments_keep_their_name():
+    src = notebook_source(nb(("code", "if x:\n    out = !gcloud config list 2>/dev/null\n    t = %timeit -o f()\n"
+                                      "ok = a != b\nsame = a == !b")))
+    assert src.source.splitlines() == ["if x:", "    out = None", "    t = None", "ok = a != b", "same = a == !b"]
+
+
+def test_magic_lines_continued_with_a_backslash():
+    src = notebook_source(nb(("code", "!gcloud functions deploy f \\\n    --region={REGION} \\\n    --runtime=python39\nx = 1")))
+    assert src.source.splitlines() == ["pass", "", "", "x = 1"]
+
+
 def test_a_question_mark_in_a_comment_is_not_help():
     src = notebook_source(nb(("code", "env = {\n    'metrics': 'Disabled',  # why?\n}\nlen??")))
     assert src.source.splitlines() == ["env = {", "    'metrics': 'Disabled',  # why?", "}", "pass"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from .cache import BlobCache, default_cache_dir
@@ -77,13 +79,22 @@ def run_audit(
     cache = None
     if cache_dir is not False:
         directory = cache_dir if isinstance(cache_dir, Path) else default_cache_dir()
-        cache = BlobCache(directory, f"{__version__}:{heur.digest}")
+        cache = BlobCache(directory, f"{__version__}:{heur.digest}:{code_digest()}")
     try:
         return audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations)
     finally:
         if cache is not None:
             cache.close()
         snap.close()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of the detectors' own source: cached results from other code are never reused."""
+    h = hashlib.sha256()
+    for p in sorted((Path(__file__).parent / "detectors").glob("*.py")):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def tool_version() -> str:

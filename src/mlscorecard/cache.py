@@ -1,4 +1,5 @@
-"""Per-blob cache of detector results, keyed by blob sha, tool version and the heuristics' hash.
+"""Per-blob cache of detector results, keyed by blob sha, tool version, the heuristics' hash and
+the hash of the detectors' source.
 
 A re-audit of an unchanged repository (or the second side of a pull-request diff) re-parses
 nothing. Stored in SQLite under $XDG_CACHE_HOME/mlscorecard (or --cache-dir). A cache that

@@ -22,8 +22,10 @@ from ..yamlio import LineDict, YamlError, load_yaml
 from .python_code import is_test_path
 
 WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
-# Triggers that need a person: GitHub's workflow_dispatch, other systems' manual runs.
-MANUAL_TRIGGERS = frozenset({"workflow_dispatch", "manual", "local"})
+# Triggers that need a person: GitHub's workflow_dispatch, other systems' manual runs; "local"
+# (pre-commit on a developer's machine) and "external" (triggers kept outside the repository,
+# as Cloud Build's) are not counted as automated either: a person must confirm them.
+MANUAL_TRIGGERS = frozenset({"workflow_dispatch", "manual", "local", "external"})
 MAX_DEPTH = 4
 
 _WRAPPERS = {

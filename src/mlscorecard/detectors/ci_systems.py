@@ -380,6 +380,50 @@ def read_jenkinsfile(snap: Snapshot, path: str, reader: _CommandReader, facts: C
     facts.workflows.append(wf)
 
 
+# ---------------------------------------------------------------------------- Google Cloud Build
+def read_cloud_build(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    """Cloud Build configs: each step runs `entrypoint args` (or the image's own program) in `dir`.
+    Their triggers live in the cloud project, not in the repository: "external", which counts as
+    not automated until a person confirms it (model-1 and operations.ci-cd questions ask)."""
+    data = _load(snap, path)
+    steps = data.get("steps") if isinstance(data, LineDict) else None
+    if not isinstance(steps, list):
+        return
+    wf = Workflow(path=path, system="cloud-build", triggers=["external"], line=data.line_of("steps"))
+    for step in steps:
+        if not isinstance(step, LineDict) or not isinstance(step.get("name"), str):
+            continue
+        args = [str(a) for a in step.get("args") or [] if not isinstance(a, (dict, list))]
+        if isinstance(step.get("script"), str):
+            command = step["script"]
+        elif step.get("entrypoint") in ("bash", "sh", "/bin/bash", "/bin/sh") and args[:1] == ["-c"]:
+            command = " ".join(args[1:])
+        else:
+            program = step.get("entrypoint") or step["name"].split("/")[-1].split(":")[0].split("@")[0]
+            command = " ".join([str(program), *(shlex_quote(a) for a in args)])
+        cwd = step.get("dir") if isinstance(step.get("dir"), str) else None
+        if cwd and not any(p.startswith(cwd.rstrip("/") + "/") for p in snap.files):
+            cwd = None  # a directory the build cloned the repository into: the repository root
+        add_command(wf, facts, reader, path, step.line, command, cwd)
+    facts.workflows.append(wf)
+
+
+def shlex_quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+def _is_cloud_build(snap: Snapshot, path: str) -> bool:
+    name = posixpath.basename(path)
+    if re.fullmatch(r"cloudbuild[^/]*\.ya?ml", name):
+        return True
+    if not re.search(r"(^|/)(build|cloudbuild|ci|deploy)/[^/]+\.ya?ml$", path):
+        return False
+    text = snap.read_text(path) or ""
+    return bool(re.search(r"^steps:\s*$", text, re.M) and re.search(r"^-?\s*-?\s*name:\s*['\"]?(gcr\.io|\$_|[\w.-]+/)", text, re.M))
+
+
 # ---------------------------------------------------------------------------- pre-commit
 def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
     """Hooks run on a developer's machine ("local"); they count as automated only when CI runs pre-commit."""
@@ -425,5 +469,7 @@ def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -
             read_jenkinsfile(snap, path, reader, facts)
         elif path == ".pre-commit-config.yaml":
             read_pre_commit(snap, path, reader, facts)
+        elif path.endswith((".yaml", ".yml")) and _is_cloud_build(snap, path):
+            read_cloud_build(snap, path, reader, facts)
     if azure:
         read_azure(snap, azure, reader, facts)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 # %line magic, !shell, ?help, and `obj?` / `obj??` (a name or attribute chain, nothing else)
 _MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)|^(\s*)[A-Za-z_][\w.]*(\(\))?\?{1,2}\s*$")
+# `files = !ls` and `t = %timeit -o f()`: the value of a shell command or a magic
+_MAGIC_ASSIGN = re.compile(r"^(\s*[A-Za-z_][\w.,\s]*?=)\s*[!%]")
 
 
 class NotebookError(Exception):
@@ -37,11 +39,21 @@ def _clean(lines: list[str]) -> list[str]:
     if lines and lines[0].lstrip().startswith("%%"):
         return ["" for _ in lines]
     out = []
+    continued = False  # inside a magic or shell line that ends with a backslash
     for line in lines:
+        if continued:
+            out.append("")
+            continued = line.rstrip().endswith("\\")
+            continue
+        assign = _MAGIC_ASSIGN.match(line)
+        if assign and "==" not in assign.group(1):
+            out.append(f"{assign.group(1)} None")
+            continue
         m = _MAGIC_LINE.match(line)
         if m:
             indent = m.group(1) if m.group(1) is not None else (m.group(3) or "")
             out.append(f"{indent}pass")
+            continued = line.rstrip().endswith("\\")
         else:
             out.append(line)
     return out

@@ -19,7 +19,9 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-TEST_FILE_RE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$")
+# pytest's default names (test_*.py, *_test.py), conftest.py, and *_tests.py, which projects run by
+# naming them on the command line or in python_files
+TEST_FILE_RE = re.compile(r"(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$")
 TEST_DIR_RE = re.compile(r"(^|/)tests?/")
 
 # Names that carry no information about the code under test: an assert over only these is a placeholder.
