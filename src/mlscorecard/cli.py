@@ -151,6 +151,9 @@ def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all):
         return
 
     todo = [(rid, i) for rid, i in items.values() if walk_all or (i.needs_confirmation and not i.confirmed)]
+    sections = result.rubrics["ml-test-score"].groups
+    # the lowest ML Test Score section first (answers there move the final score), then robustness
+    todo.sort(key=lambda t: (t[0] != "ml-test-score", sections.get(t[1].group, 0) if t[0] == "ml-test-score" else 0))
     if not todo:
         click.echo("Nothing needs confirmation.")
         return
