@@ -115,3 +115,5 @@ def test_the_loop_end_to_end(repo_factory):
     assert "**monitor-6** (Regressions in speed, latency, throughput, RAM): disagreement — confirmed as automated" in md
     assert "| model-2 | Offline metrics vs business impact | none | 0 | 0.00 | manual (Ada) |" in md
     assert "- [ ] **model-2**" not in md  # answered: no longer asked
+    term = cli("audit", str(repo), "--no-cache").stdout
+    assert "3 item(s) confirmed by a person; look again at: infra-6, monitor-6 (stale or disputed)." in term

@@ -16,7 +16,8 @@ def render_terminal(result: AuditResult, heur: Heuristics, *, color: bool = Fals
     rob = result.rubrics["robustness"]
     where = result.repo_path + (f" @ {result.commit[:12]}" if result.commit else " (not a git repository)")
     lines = [style(f"mlscorecard audit of {where}", bold=True), ""]
-    lines.append(style(f"ML Test Score: {mts.score}  ({mts.band})", bold=True) + "   final = minimum over sections")
+    proposed = f"; {mts.proposed_score} from evidence alone" if mts.proposed_score not in (None, mts.score) else ""
+    lines.append(style(f"ML Test Score: {mts.score}  ({mts.band})", bold=True) + f"   final = minimum over sections{proposed}")
     lines.append(f"  {'section':<16}{'score':>6}{'manual':>8}{'auto':>6}{'confirm?':>10}")
     rubric = heur.rubrics["ml-test-score"]
     for g in rubric.groups:
@@ -27,14 +28,22 @@ def render_terminal(result: AuditResult, heur: Heuristics, *, color: bool = Fals
         marker = "  <- minimum" if mts.groups[g["id"]] == mts.score else ""
         lines.append(f"  {g['title']:<16}{mts.groups[g['id']]:>4}/14{manual:>6}{auto:>6}{confirm:>10}{marker}")
     lines.append("")
-    lines.append(style(f"Robustness Score: {rob.score}/88  ({rob.band})", bold=True))
+    rproposed = f"   {rob.proposed_score} from evidence alone" if rob.proposed_score not in (None, rob.score) else ""
+    lines.append(style(f"Robustness Score: {rob.score}/88  ({rob.band})", bold=True) + rproposed)
     rrubric = heur.rubrics["robustness"]
     for g in rrubric.groups:
         n = sum(1 for i in rob.items.values() if i.group == g["id"])
         lines.append(f"  {g['title']:<44}{rob.groups[g['id']]:>3}/{4 * n}")
-    confirm = [i.id for i in (*mts.items.values(), *rob.items.values()) if i.needs_confirmation]
+    all_items = (*mts.items.values(), *rob.items.values())
+    confirm = [i.id for i in all_items if i.needs_confirmation and not i.confirmed]
+    confirmed = [i for i in all_items if i.confirmed]
+    disputed = [i.id for i in confirmed if i.confirmed.get("stale") or i.confirmed.get("disagreement")]
     lines.append("")
-    lines.append(f"{len(confirm)} item(s) need a human to confirm; run with --format markdown for the gap report.")
+    if confirmed:
+        lines.append(f"{len(confirmed)} item(s) confirmed by a person" +
+                     (f"; look again at: {', '.join(disputed)} (stale or disputed)" if disputed else "") + ".")
+    lines.append(f"{len(confirm)} item(s) need a human to confirm (mlscorecard confirm); "
+                 "--format markdown or html gives the gap report.")
     if result.warnings:
         lines.append(style(f"{len(result.warnings)} warning(s):", fg="yellow"))
         for w in result.warnings[:10]:
