@@ -97,8 +97,4 @@ def code_digest() -> str:
     return h.hexdigest()[:12]
 
 
-def tool_version() -> str:
-    return __version__
-
-
-__all__ = ["run_audit", "audit_snapshot", "tool_version"]
+__all__ = ["run_audit", "audit_snapshot", "code_digest"]

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .heuristics import Heuristics
-from .model import LEVEL_POINTS, LEVELS, AuditResult, AuditWarning, RubricResult
+from .model import LEVEL_POINTS, LEVELS, AuditResult, AuditWarning
 from .scoring import band_for
 from .snapshot import Snapshot
 from .yamlio import LineDict, YamlError, load_yaml
@@ -262,6 +262,3 @@ def merge_into(result: AuditResult, heur: Heuristics, snap: Snapshot, path: str,
     apply_confirmations(result, confirmations, heur, snap, source or DEFAULT_FILE)
     result.warnings.sort(key=lambda w: (w.path, w.message))
 
-
-__all__ = ["Confirmation", "ConfirmationsError", "parse_confirmations", "apply_confirmations", "merge_into",
-           "rescore", "DEFAULT_FILE", "RubricResult"]

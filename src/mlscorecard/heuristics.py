@@ -97,9 +97,6 @@ class Heuristics:
     digest: str  # hash of every heuristics file: part of every cache key
     contexts: dict[str, Context] = field(default_factory=dict)
 
-    def rules_of(self, kind: str) -> list[Rule]:
-        return [r for r in self.rules if r.kind == kind]
-
 
 def _fail(source: str, msg: str) -> HeuristicsError:
     return HeuristicsError(f"{source}: {msg}")

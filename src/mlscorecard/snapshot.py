@@ -242,10 +242,6 @@ class Snapshot:
         return True
 
     # ------------------------------------------------------------------ reading
-    @property
-    def is_git(self) -> bool:
-        return self.commit is not None
-
     def warn(self, path: str, message: str) -> None:
         key = (path, message)
         if key not in self._warned:

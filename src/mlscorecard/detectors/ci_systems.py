@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from typing import Any
 
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, LineList, YamlError, load_yaml
-from .ci import CIFacts, Workflow, _CommandReader, _input_defaults, add_command, substitute
+from .ci import CIFacts, Step, Workflow, _CommandReader, _input_defaults, add_command, substitute
 
 MAX_TEMPLATE_DEPTH = 5
 
@@ -167,7 +168,7 @@ def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: 
         return manual
     if isinstance(node, LineDict):
         if node.get("task", "").startswith("ManualValidation") if isinstance(node.get("task"), str) else False:
-            wf.steps.append(_gate_step(path, node.line_of("task"), "ManualValidation (a person approves)"))
+            wf.steps.append(_note_step(path, node.line_of("task"), "ManualValidation (a person approves)"))
             return True
         for key in _AZURE_SCRIPT_KEYS:
             if isinstance(node.get(key), str):
@@ -185,7 +186,7 @@ def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: 
             if key == "template" and _is_local_template(value):
                 tpath = _azure_template_path(value, path)
                 data = _load(snap, tpath) if snap.exists(tpath) else None
-                wf.steps.append(_gate_step(path, node.line_of("template"), f"template: {value}"))
+                wf.steps.append(_note_step(path, node.line_of("template"), f"template: {value}"))
                 if data is not None:
                     passed = {k: substitute(str(v), values) for k, v in (node.get("parameters") or {}).items()
                               if not isinstance(v, (dict, list)) and v is not None} \
@@ -206,10 +207,10 @@ def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: 
     return manual
 
 
-def _gate_step(path: str, line: int, text: str):
-    from .ci import Step
-
-    return Step(path, line, text, manual=False)
+def _note_step(path: str, line: int, text: str) -> Step:
+    """A step that runs no shell command (a template reference, an approval, a hook id), kept so
+    rules that read steps (ci-run) and the facts see it."""
+    return Step(path, line, text)
 
 
 def _azure_triggers(data: LineDict) -> list[str]:
@@ -400,18 +401,12 @@ def read_cloud_build(snap: Snapshot, path: str, reader: _CommandReader, facts: C
             command = " ".join(args[1:])
         else:
             program = step.get("entrypoint") or step["name"].split("/")[-1].split(":")[0].split("@")[0]
-            command = " ".join([str(program), *(shlex_quote(a) for a in args)])
+            command = " ".join([str(program), *(shlex.quote(a) for a in args)])
         cwd = step.get("dir") if isinstance(step.get("dir"), str) else None
         if cwd and not any(p.startswith(cwd.rstrip("/") + "/") for p in snap.files):
             cwd = None  # a directory the build cloned the repository into: the repository root
         add_command(wf, facts, reader, path, step.line, command, cwd)
     facts.workflows.append(wf)
-
-
-def shlex_quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)
 
 
 def _is_cloud_build(snap: Snapshot, path: str) -> bool:
@@ -440,7 +435,7 @@ def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CI
                 if entry:
                     add_command(wf, facts, reader, path, hook.line_of("entry"), entry)
                 else:
-                    wf.steps.append(_gate_step(path, hook.line_of("id"), f"hook: {hook['id']}"))
+                    wf.steps.append(_note_step(path, hook.line_of("id"), f"hook: {hook['id']}"))
     facts.workflows.append(wf)
 
 
