@@ -37,6 +37,11 @@ def test_shell_and_magic_assignments_keep_their_name():
     assert src.source.splitlines() == ["if x:", "    out = None", "    t = None", "ok = a != b", "same = a == !b"]
 
 
+def test_automagic_lines_without_a_percent_sign():
+    src = notebook_source(nb(("code", "pip install -r requirements.txt\ncd data\nls = [1]\nenv = dict(a=1)\nimport re")))
+    assert src.source.splitlines() == ["pass", "pass", "ls = [1]", "env = dict(a=1)", "import re"]
+
+
 def test_magic_lines_continued_with_a_backslash():
     src = notebook_source(nb(("code", "!gcloud functions deploy f \\\n    --region={REGION} \\\n    --runtime=python39\nx = 1")))
     assert src.source.splitlines() == ["pass", "", "", "x = 1"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 # %line magic, !shell, ?help, and `obj?` / `obj??` (a name or attribute chain, nothing else)
 _MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)|^(\s*)[A-Za-z_][\w.]*(\(\))?\?{1,2}\s*$")
+# IPython automagic: `pip install x` or `cd data` without the %, when the line is not Python
+_AUTOMAGIC = re.compile(r"^(\s*)(pip|pip3|conda|cd|ls|mkdir|wget|curl|apt-get|load_ext|matplotlib|env|set_env)\s+[^=\s(.,\[][^=]*$")
 # `files = !ls` and `t = %timeit -o f()`: the value of a shell command or a magic
 _MAGIC_ASSIGN = re.compile(r"^(\s*[A-Za-z_][\w.,\s]*?=)\s*[!%]")
 
@@ -49,7 +51,7 @@ def _clean(lines: list[str]) -> list[str]:
         if assign and "==" not in assign.group(1):
             out.append(f"{assign.group(1)} None")
             continue
-        m = _MAGIC_LINE.match(line)
+        m = _MAGIC_LINE.match(line) or _AUTOMAGIC.match(line)
         if m:
             indent = m.group(1) if m.group(1) is not None else (m.group(3) or "")
             out.append(f"{indent}pass")
