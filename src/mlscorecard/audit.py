@@ -47,7 +47,7 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
         fact_out[name] = sorted(uniq.values(), key=lambda r: (r.get("path", ""), r.get("line", 0), r.get("call", "")))
     fact_out["ci"] = facts.ci.to_facts()
     review = facts.review or {"commits_considered": 0, "pr_fraction": 0.0}
-    review = {**review, "available": facts.review is not None}
+    review = {**review, "available": facts.review is not None, "codeowners": facts.codeowners}
     fact_out["review"] = review
     fact_out["security"] = security_facts(snap)
     if cache is not None and cache.error:

@@ -11,7 +11,7 @@ from typing import Any
 from .cache import BlobCache
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
-from .detectors.history import review_facts
+from .detectors.history import codeowners_facts, review_facts
 from .detectors.notebooks import NotebookError, NotebookSource, notebook_source
 from .detectors.python_code import analyse_python, is_test_context, is_test_path, make_interest, module_name
 from .heuristics import Heuristics
@@ -37,6 +37,7 @@ class RepoFacts:
     text_imports: dict[str, list[str]] = field(default_factory=dict)  # modules each file imports (from its text)
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
+    codeowners: dict[str, Any] | None = None  # who owns the model code (CODEOWNERS)
     dependencies: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     pinning: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest -> (requirements, pinned)
     stats: dict[str, Any] = field(default_factory=dict)
@@ -182,6 +183,7 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
     facts.dependencies = declared_dependencies(snap)
     facts.pinning = pinning(snap)
     facts.review = review_facts(snap)
+    facts.codeowners = codeowners_facts(snap)
     facts.stats = {
         "files": len(snap.files),
         "python_files": len(facts.python_paths),

@@ -21,7 +21,7 @@ from .model import LEVELS
 RUBRIC_IDS = ("ml-test-score", "robustness")
 MATCHER_KINDS = (
     "python-call", "python-test-imports", "python-test-function", "python-shared-import", "python-gate",
-    "text", "secrets", "pinned-dependencies", "ci-run", "ci-executes", "ci-trigger", "history-review",
+    "text", "secrets", "pinned-dependencies", "ci-run", "ci-executes", "ci-trigger", "history-review", "codeowners",
 )
 RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", "supports", "examples", "packages",
                        "remediation", "negative"})

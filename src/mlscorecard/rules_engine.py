@@ -453,6 +453,16 @@ def match_ci_trigger(rule: Rule, facts: RepoFacts) -> list[Finding]:
     return out
 
 
+def match_codeowners(rule: Rule, facts: RepoFacts) -> list[Finding]:
+    """CODEOWNERS lines that give model code (model and training files, model configs) an owner."""
+    co = facts.codeowners
+    if not co or not co["owned_model_files"]:
+        return []
+    summary = (f"{rule.summary}: {co['owned_model_files']} of {co['model_files']} model files owned by "
+               f"{', '.join(co['model_code_owners'][:5])}")
+    return [Finding(rule.id, co["path"], co["lines"][0], summary)]
+
+
 def match_history_review(rule: Rule, facts: RepoFacts) -> list[Finding]:
     review = facts.review
     if not review or not review["commits_considered"]:
@@ -485,6 +495,7 @@ MATCHERS: dict[str, Callable[[Rule, RepoFacts], list[Finding]]] = {
     "ci-executes": match_ci_executes,
     "ci-trigger": match_ci_trigger,
     "history-review": match_history_review,
+    "codeowners": match_codeowners,
 }
 
 

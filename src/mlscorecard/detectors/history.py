@@ -99,3 +99,61 @@ def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
     if snap.shallow:
         snap.warn(".", "shallow clone: history is incomplete, review evidence has lower confidence")
     return facts
+
+
+CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+
+
+def _owner_pattern(pattern: str) -> re.Pattern[str]:
+    """A CODEOWNERS (gitignore-style) pattern as a regex over repository paths."""
+    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
+    body = pattern.strip("/")
+    out = ""
+    i = 0
+    while i < len(body):
+        if body.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif body[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif body[i] == "?":
+            out += "[^/]"
+            i += 1
+        else:
+            out += re.escape(body[i])
+            i += 1
+    prefix = "^" if anchored else "(^|.*/)"
+    return re.compile(prefix + out + "(/.*)?$")
+
+
+def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
+    """Who owns the model code: for each model-spec file, the owners of the last matching line."""
+    path = next((p for p in CODEOWNERS_PATHS if snap.exists(p)), None)
+    if path is None:
+        return None
+    text = snap.read_text(path) or ""
+    rules: list[tuple[int, re.Pattern[str], list[str]]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        parts = line.split("#", 1)[0].split()
+        if len(parts) >= 1 and not line.lstrip().startswith("#"):
+            try:
+                rules.append((n, _owner_pattern(parts[0]), parts[1:]))
+            except re.error:
+                snap.warn(path, f"line {n}: pattern not understood; ignored")
+    model_files = [p for p in snap.paths() if MODEL_SPEC_RE.search(p)]
+    owned: dict[str, tuple[int, list[str]]] = {}
+    for f in model_files:
+        for n, rx, owners in reversed(rules):  # the last matching pattern wins
+            if rx.search(f):
+                if owners:
+                    owned[f] = (n, owners)
+                break
+    owners = sorted({o for _, os_ in owned.values() for o in os_})
+    return {
+        "path": path,
+        "model_files": len(model_files),
+        "owned_model_files": len(owned),
+        "model_code_owners": owners,
+        "lines": sorted({n for n, _ in owned.values()}),
+    }
