@@ -9,6 +9,7 @@ Robustness (seed 004): each rule declares the score its evidence alone shows (1 
 rules lifts 1 or 2 by one (never above 3); 4 needs a rule that alone shows 3 (breadth does not
 count here) and automated evidence from at least two distinct rules (solid and automated end to end);
 an item can name rules that 4 needs (requires_for_4: groups of rule ids, one of each group).
+Negative evidence (a committed secret) caps an item at the rule's `cap` and always asks a human.
 
 Confidence: with evidence, 1 - prod(1 - c) over the evidence at the chosen level (at most 0.95);
 without evidence, what the rubric's `visibility` says about an absence (high 0.7, partial 0.4,
@@ -97,19 +98,18 @@ def score_robustness(rubric: Rubric, evidence: list[Evidence], sources: set[str]
         negatives = [e for e in ev if e.negative]
         positives = [e for e in ev if not e.negative]
         if positives:
-            ev_pos = positives
-            score = native = max(e.score or 0 for e in ev_pos)
-            rules = {e.rule for e in ev_pos}
+            score = native = max(e.score or 0 for e in positives)
+            rules = {e.rule for e in positives}
             reasons = [f"highest rule score {score}"]
             if score in (1, 2) and len(rules) >= breadth:
                 score += 1
                 reasons.append(f"+1 for breadth ({len(rules)} rules)")
-            automated_rules = {e.rule for e in ev_pos if e.automated_by}
+            automated_rules = {e.rule for e in positives if e.automated_by}
             groups = item.get("requires_for_4") or []
             if native == 3 and len(automated_rules) >= 2 and all(rules.intersection(g) for g in groups):
                 score = 4
                 reasons.append("4: solid and automated by two or more rules")
-            confidence = _combine([e.confidence for e in ev_pos])
+            confidence = _combine([e.confidence for e in positives])
             reason = "; ".join(reasons)
         else:
             score = 0
