@@ -83,3 +83,13 @@ def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
     assert requests == [report.as_uri()]  # nothing fetched from anywhere: the page is self-contained
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+
+def test_confirmed_items_close_their_sarif_alerts(fixture_repos, tmp_path):
+    conf = tmp_path / "c.yml"
+    conf.write_text("confirmations:\n  data-6: {level: automated, by: Ada}\n  model-2: {not_applicable: true, reason: internal tool}\n")
+    sarif = json.loads(cli("audit", str(fixture_repos["research-script"]), "--format", "sarif", "--no-cache",
+                           "--confirmations", str(conf)))
+    ids = {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert "mlscorecard/ml-test-score/data-6" not in ids and "mlscorecard/ml-test-score/model-2" not in ids
+    assert "mlscorecard/ml-test-score/data-5" in ids

@@ -58,8 +58,9 @@ def to_sarif(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     mts = result.rubrics["ml-test-score"]
     for item in mts.items.values():
-        if item.level == "automated" or (item.confirmed and item.confirmed.get("not_applicable")):
-            continue
+        confirmed = item.confirmed or {}
+        if item.level == "automated" or confirmed.get("not_applicable") or confirmed.get("level") == "automated":
+            continue  # nothing to do, or a person says it is done (the confirmation closes the alert)
         d = heur.rubrics["ml-test-score"].items[item.id]
         best = next(iter(_strongest([e for e in item.evidence if not e.negative])), None)
         path, line = (best.path, best.line) if best and best.path != ".git" else (anchor, 1)
