@@ -39,13 +39,13 @@ EXPECTED_LEVELS = {
 
 EXPECTED_ROBUSTNESS = {
     "research-script": {"training.reproducibility": 2},
-    "tested-training": {"training.reproducibility": 4, "operations.ci-cd": 3, "data.quality": 1,
+    "tested-training": {"training.reproducibility": 4, "operations.ci-cd": 2, "data.quality": 1,
                         "evaluation.environment": 1},
     "production-service": {
-        "data.quality": 3, "training.metrics": 3, "training.tuning": 1, "training.reproducibility": 3,
-        "evaluation.environment": 3, "deployment.infrastructure": 3, "deployment.experimentation": 3,
+        "data.quality": 2, "training.metrics": 2, "training.tuning": 1, "training.reproducibility": 3,
+        "evaluation.environment": 2, "deployment.infrastructure": 3, "deployment.experimentation": 3,
         "deployment.monitoring": 4, "deployment.updates": 4, "operations.resources": 2, "operations.containers": 3,
-        "operations.ci-cd": 4, "security.access-control": 2, "security.recovery": 3,
+        "operations.ci-cd": 4, "security.access-control": 2, "security.recovery": 2,
     },
 }
 

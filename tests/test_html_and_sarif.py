@@ -73,7 +73,7 @@ def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
         page.goto(report.as_uri())
         assert page.inner_text("#ml-score") == "3"
         assert page.inner_text("#ml-band") == "first pass at productionization"
-        assert page.inner_text("#rob-score").startswith("41")
+        assert page.inner_text("#rob-score").startswith("37")
         assert page.locator("table.items tr").count() == 28 + 22 + 10  # rows plus one header per table
         assert "disagrees" in page.inner_text("#item-monitor-1")
         assert page.locator("#checklist + p + ul li").count() > 0

@@ -59,10 +59,13 @@ def test_robustness_mapping():
     assert score([]) == 0
     assert score([rob(item, 1)]) == 1
     assert score([rob(item, 2), rob(item, 1, "r/b")]) == 2
-    assert score([rob(item, 2), rob(item, 1, "r/b"), rob(item, 1, "r/c")]) == 3  # breadth
+    # breadth: three distinct rules at the highest score lift it by one
+    assert score([rob(item, 2), rob(item, 2, "r/b"), rob(item, 2, "r/c")]) == 3
     assert score([rob(item, 1), rob(item, 1, "r/b"), rob(item, 1, "r/c")]) == 2
+    # weaker pieces beside one partial one do not make it solid
+    assert score([rob(item, 2), rob(item, 1, "r/b"), rob(item, 1, "r/c")]) == 2
     # breadth reaches 3 but never 4, however automated
-    assert score([rob(item, 2, automated=True), rob(item, 2, "r/b", True), rob(item, 1, "r/c", True)]) == 3
+    assert score([rob(item, 2, automated=True), rob(item, 2, "r/b", True), rob(item, 2, "r/c", True)]) == 3
     # 4: a rule that alone shows 3, and automated evidence from two rules
     assert score([rob(item, 3, automated=True)]) == 3
     assert score([rob(item, 3, automated=True), rob(item, 1, "r/b", automated=True)]) == 4

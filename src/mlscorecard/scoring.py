@@ -6,7 +6,7 @@ the minimum over the four sections.
 
 Robustness (seed 004): each rule declares the score its evidence alone shows (1 trace,
 2 partial, 3 solid). An item takes the highest; evidence from `breadth_rules` or more distinct
-rules lifts 1 or 2 by one (never above 3); 4 needs a rule that alone shows 3 (breadth does not
+rules at that highest score lifts 1 or 2 by one (never above 3); 4 needs a rule that alone shows 3 (breadth does not
 count here) and automated evidence from at least two distinct rules (solid and automated end to end);
 an item can name rules that 4 needs (requires_for_4: groups of rule ids, one of each group).
 Negative evidence (a committed secret) caps an item at the rule's `cap` and always asks a human.
@@ -101,9 +101,10 @@ def score_robustness(rubric: Rubric, evidence: list[Evidence], sources: set[str]
             score = native = max(e.score or 0 for e in positives)
             rules = {e.rule for e in positives}
             reasons = [f"highest rule score {score}"]
-            if score in (1, 2) and len(rules) >= breadth:
+            at_max = {e.rule for e in positives if e.score == native}
+            if score in (1, 2) and len(at_max) >= breadth:
                 score += 1
-                reasons.append(f"+1 for breadth ({len(rules)} rules)")
+                reasons.append(f"+1 for breadth ({len(at_max)} rules at {native})")
             automated_rules = {e.rule for e in positives if e.automated_by}
             groups = item.get("requires_for_4") or []
             if native == 3 and len(automated_rules) >= 2 and all(rules.intersection(g) for g in groups):
