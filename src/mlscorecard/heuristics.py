@@ -28,7 +28,7 @@ RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", 
 MATCH_KEYS = frozenset({
     "kind", "calls", "how", "args", "arg_values", "keywords", "keyword_values", "asserted", "context", "not_context",
     "target", "name_regex", "path_regex", "params", "first_only", "words", "target_path_regex", "contexts",
-    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals", "meaningful_tests", "patterns", "entropy_min",
+    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals", "meaningful_tests", "patterns", "entropy_min", "any_keywords",
 })
 AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")
@@ -145,6 +145,8 @@ def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
                 groups.add(tuple(sorted({parts[0], parts[-1], *required, *alt})))
     if not match.get("calls"):
         for kw in (match.get("keywords") or {}):
+            groups.add((kw,))
+        for kw in match.get("any_keywords") or []:
             groups.add((kw,))
     for word in match.get("words") or []:
         groups.add((word,))

@@ -62,7 +62,9 @@ def _use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
         return False
     if calls and not any(fnmatchcase(use["name"], c) for c in calls):
         return False
-    if not calls and not m.get("keywords"):
+    if not calls and not m.get("keywords") and not m.get("any_keywords"):
+        return False
+    if m.get("any_keywords") and not set(use["kws"]).intersection(m["any_keywords"]):
         return False
     if m.get("asserted") and not use["asserted"]:
         return False
@@ -96,9 +98,10 @@ def match_python_call(rule: Rule, facts: RepoFacts) -> list[Finding]:
             if not _use_matches(use, m):
                 continue
             line = use["line"]
-            if want_kws:  # point at the argument that matters, not the start of a multi-line call
-                line = min(use["kwl"].get(k, line) for k in want_kws)
-            label = use["name"] if m.get("calls") else f"{use['name']}({', '.join(f'{k}=' for k in want_kws)}...)"
+            named = list(want_kws) or [k for k in m.get("any_keywords") or [] if k in use["kws"]]
+            if named:  # point at the argument that matters, not the start of a multi-line call
+                line = min(use["kwl"].get(k, line) for k in named)
+            label = use["name"] if m.get("calls") else f"{use['name']}({', '.join(f'{k}=' for k in named)}...)"
             if use["asserted"]:
                 label += " (checked by an assert or a gate)"
             out.append(_finding(rule, facts, path, line, f"{rule.summary}: {label}",

@@ -535,4 +535,5 @@ def make_interest(rules: list) -> _Interest:
     for rule in rules:
         patterns.extend(rule.match.get("calls", []) or [])
         keywords.update((rule.match.get("keywords") or {}).keys())
+        keywords.update(rule.match.get("any_keywords") or [])
     return _Interest(patterns, keywords)
