@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from .collect import RepoFacts, contexts_allow
 from .detectors.dependencies import import_name
+from .globs import glob_to_regex
 from .detectors.python_code import is_test_context, is_test_path, module_name
 from .heuristics import Heuristics, Rule
 from .model import Evidence
@@ -299,25 +300,7 @@ def _conftests(path: str, python: dict) -> list[str]:
 
 @lru_cache(maxsize=256)
 def _glob_re(glob: str) -> re.Pattern[str]:
-    out = ""
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-        elif glob.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif glob[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif glob[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(glob[i])
-            i += 1
-    return re.compile(out + r"\Z")
+    return re.compile(glob_to_regex(glob) + r"\Z")
 
 
 def path_matches(path: str, globs: list[str]) -> bool:

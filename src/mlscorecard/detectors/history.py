@@ -13,6 +13,7 @@ from typing import Any
 
 import git
 
+from ..globs import glob_to_regex
 from ..snapshot import Snapshot
 
 WINDOW = 200
@@ -105,26 +106,11 @@ CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".git
 
 
 def _owner_pattern(pattern: str) -> re.Pattern[str]:
-    """A CODEOWNERS (gitignore-style) pattern as a regex over repository paths."""
+    """A CODEOWNERS (gitignore-style) pattern as a regex over repository paths: anchored at the
+    root when it starts with or contains a slash, else at any depth; a match covers what is below."""
     anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
-    body = pattern.strip("/")
-    out = ""
-    i = 0
-    while i < len(body):
-        if body.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif body[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif body[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(body[i])
-            i += 1
     prefix = "^" if anchored else "(^|.*/)"
-    return re.compile(prefix + out + "(/.*)?$")
+    return re.compile(prefix + glob_to_regex(pattern.strip("/")) + "(/.*)?$")
 
 
 def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
