@@ -43,6 +43,21 @@ class RepoFacts:
     stats: dict[str, Any] = field(default_factory=dict)
 
     _lowered: dict[str, str] = field(default_factory=dict)
+    _module_index: dict[str, list[str]] | None = None
+
+    def module_index(self) -> dict[str, list[str]]:
+        """Dotted module names (every suffix: src.pkg.model, pkg.model, model) of the repository's
+        non-test Python files -> their paths; built once per audit."""
+        if self._module_index is None:
+            index: dict[str, list[str]] = {}
+            for p in self.python_paths:
+                if is_test_path(p):
+                    continue
+                parts = module_name(p).split(".")
+                for k in range(len(parts)):
+                    index.setdefault(".".join(parts[k:]), []).append(p)
+            self._module_index = index
+        return self._module_index
 
     def lowered(self, path: str, text: str) -> str:
         """Lower-cased text of a file, computed once (for text rules' literal pre-checks)."""

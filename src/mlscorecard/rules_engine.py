@@ -16,7 +16,7 @@ from typing import Any, Callable
 from .collect import RepoFacts, contexts_allow
 from .detectors.dependencies import import_name
 from .globs import glob_to_regex
-from .detectors.python_code import is_test_context, is_test_path, module_name
+from .detectors.python_code import is_test_context, is_test_path
 from .heuristics import Heuristics, Rule
 from .model import Evidence
 
@@ -167,7 +167,7 @@ def match_python_shared_import(rule: Rule, facts: RepoFacts) -> list[Finding]:
     m = rule.match
     target_re = re.compile(m["target_path_regex"])
     side_a, side_b = _names(m["contexts"][0]), _names(m["contexts"][1])
-    index = _local_module_index([p for p in facts.python_paths if not is_test_context(p)])
+    index = facts.module_index()
     importers: dict[str, dict[str, set[str]]] = {}
     for path, modules in facts.text_imports.items():
         ctx = facts.contexts.get(path, frozenset())
@@ -179,7 +179,7 @@ def match_python_shared_import(rule: Rule, facts: RepoFacts) -> list[Finding]:
                 cands = index.get(".".join(parts[:k]))
                 if cands:
                     for c in cands:
-                        if target_re.search(c) and c != path:
+                        if target_re.search(c) and c != path and not is_test_context(c):
                             sides = importers.setdefault(c, {"a": set(), "b": set()})
                             if ctx.intersection(side_a):
                                 sides["a"].add(path)
@@ -195,20 +195,11 @@ def match_python_shared_import(rule: Rule, facts: RepoFacts) -> list[Finding]:
     return out
 
 
-def _local_module_index(paths: list[str]) -> dict[str, list[str]]:
-    index: dict[str, list[str]] = {}
-    for p in paths:
-        parts = module_name(p).split(".")
-        for k in range(len(parts)):
-            index.setdefault(".".join(parts[k:]), []).append(p)
-    return index
-
-
 def match_python_test_imports(rule: Rule, facts: RepoFacts) -> list[Finding]:
     """Test files with real assertions that import local code of the kind the rule targets."""
     target = rule.match.get("target") or {}
     is_target = _target_predicate(target, facts)
-    index = _local_module_index([p for p in facts.python_paths if not is_test_path(p)])
+    index = facts.module_index()
     out = []
     for path in sorted(facts.python):
         pf = facts.python[path]
