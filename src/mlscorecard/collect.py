@@ -13,7 +13,9 @@ from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
 from .detectors.notebooks import NotebookError, NotebookSource, notebook_source
-from .detectors.python_code import analyse_python, is_test_context, is_test_path, make_interest, module_name
+from .detectors.python_code import (
+    analyse_python, is_test_context, is_test_path, make_interest, module_name, package_of, resolve_relative,
+)
 from .heuristics import Heuristics
 from .snapshot import Snapshot
 
@@ -77,16 +79,13 @@ class RepoFacts:
 
 def text_imports(path: str, text: str) -> list[str]:
     """Modules a file imports, read from its text (cheap; relative imports resolved)."""
-    package = module_name(path).split(".")[:-1] if not path.endswith("__init__.py") else module_name(path).split(".")
+    package = package_of(path)
     out = []
     for m in _IMPORT_RE.finditer(text):
         if m.group(1) is not None:
             mod = m.group(1)
             dots = len(mod) - len(mod.lstrip("."))
-            if dots:
-                base = package[: len(package) - (dots - 1)] if dots - 1 <= len(package) else []
-                mod = ".".join([*base, mod.lstrip(".")] if mod.lstrip(".") else base)
-            out.append(mod)
+            out.append(resolve_relative(package, dots, mod.lstrip(".")) if dots else mod)
         else:
             for part in m.group(2).split(","):
                 name = part.strip().split()[0] if part.strip() else ""

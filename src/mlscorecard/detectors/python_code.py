@@ -45,6 +45,19 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
+def package_of(path: str) -> list[str]:
+    """The package a file's relative imports start from (the file's own for __init__.py)."""
+    parts = module_name(path).split(".") if module_name(path) else []
+    return parts if path.endswith("__init__.py") else parts[:-1]
+
+
+def resolve_relative(package: list[str], dots: int, module: str) -> str:
+    """`from ..mod import x` in package a.b.c (dots=2) is a.b.mod."""
+    up = dots - 1
+    base = package[: len(package) - up] if up <= len(package) else []
+    return ".".join([*base, module] if module else base)
+
+
 class _Interest:
     """What the rules want recorded: qualified name patterns and keyword names."""
 
@@ -116,9 +129,7 @@ class _Scope:
 class _Visitor(cst.CSTVisitor):
     def __init__(self, path: str, interest: _Interest) -> None:
         self.path = path
-        self.package = module_name(path).rsplit(".", 1)[0] if "." in module_name(path) else ""
-        if path.endswith("__init__.py"):
-            self.package = module_name(path)
+        self.package = package_of(path)
         self.interest = interest
         self.in_test_file = is_test_context(path)
         self.aliases: dict[str, str] = {}
@@ -153,10 +164,7 @@ class _Visitor(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _attr_name(node.module) if node.module is not None else ""
         if node.relative:
-            base = self.package.split(".") if self.package else []
-            up = len(node.relative) - 1
-            base = base[: len(base) - up] if up <= len(base) else []
-            module = ".".join([*base, module] if module else base)
+            module = resolve_relative(self.package, len(node.relative), module)
         if isinstance(node.names, cst.ImportStar):
             self.imports.append((module, node))
             return
