@@ -20,15 +20,14 @@ from . import __version__
 FACT_BLOCKS = ("seeds", "model_tests", "monitoring", "rollback")
 _ANCHORS = ("README.md", "README.rst", "README", "pyproject.toml", "setup.py")
 _SECURITY_POLICY = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md", "SECURITY.rst", "SECURITY.txt")
-_CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
 
-def security_facts(snap: Snapshot) -> dict:
+def security_facts(snap: Snapshot, codeowners: dict | None) -> dict:
     """What the repository says about its own security process (not evidence by itself), and what
     only a person with access to the hosting settings can tell."""
     return {
         "security_policy": next((p for p in _SECURITY_POLICY if snap.exists(p)), None),
-        "codeowners": next((p for p in _CODEOWNERS if snap.exists(p)), None),
+        "codeowners": codeowners["path"] if codeowners else None,
         "branch_protection": "not visible in a repository: confirm required reviews and status checks on the main branch",
     }
 
@@ -49,7 +48,7 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
     review = facts.review or {"commits_considered": 0, "pr_fraction": 0.0}
     review = {**review, "available": facts.review is not None, "codeowners": facts.codeowners}
     fact_out["review"] = review
-    fact_out["security"] = security_facts(snap)
+    fact_out["security"] = security_facts(snap, facts.codeowners)
     if cache is not None and cache.error:
         snap.warn(".", cache.error)
     warnings = sorted(snap.warnings, key=lambda w: (w.path, w.message))
