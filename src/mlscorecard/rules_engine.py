@@ -539,10 +539,13 @@ def hints_for(rule: Rule, facts: RepoFacts) -> list[dict[str, Any]]:
     a hint, never evidence."""
     out = []
     for package in rule.packages:
+        declared = facts.dependencies.get(package)
+        if not declared:  # the cheap check first: most rules' packages are not declared at all
+            continue
         module = import_name(package)
         if any(m == module or m.startswith(module + ".") for mods in facts.text_imports.values() for m in mods):
             continue
-        for path, line in facts.dependencies.get(package, []):
+        for path, line in declared:
             items = ", ".join(sorted({s.item for s in rule.supports}))
             out.append({"rule": rule.id, "path": path, "line": line, "package": package,
                         "summary": f"{package} is a declared dependency, but no use of it was found ({items})"})
