@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from .. import __version__
 from ..heuristics import Heuristics
 from ..model import AuditResult, Evidence
-from .markdown import _strongest, gaps
+from .markdown import _strongest, report_context
 
 
 def render_html(result: AuditResult, heur: Heuristics, link_base: str | None = None) -> str:
@@ -44,12 +44,5 @@ def render_html(result: AuditResult, heur: Heuristics, link_base: str | None = N
             parts.append(Markup(' <span class="tag disagree" title="{}">disagrees</span>').format(c["disagreement"]))
         return Markup("").join(parts)
 
-    questions = [(heur.rubrics[rid].items[i.id], i) for rid in ("ml-test-score", "robustness")
-                 for i in result.rubrics[rid].items.values() if i.needs_confirmation and not i.confirmed]
-    problems = sorted((e for i in result.rubrics["robustness"].items.values() for e in i.evidence if e.negative),
-                      key=lambda e: (e.path, e.line, e.item))
     return env.get_template("report.html.j2").render(
-        r=result, heur=heur, mts=result.rubrics["ml-test-score"], rob=result.rubrics["robustness"],
-        mts_rubric=heur.rubrics["ml-test-score"], rob_rubric=heur.rubrics["robustness"], gaps=gaps(result, heur),
-        questions=questions, problems=problems, ev_link=ev_link, confirmed=confirmed, version=__version__,
-    )
+        **report_context(result, heur), ev_link=ev_link, confirmed=confirmed, version=__version__)

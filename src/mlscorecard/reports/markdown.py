@@ -54,27 +54,25 @@ def gaps(result: AuditResult, heur: Heuristics) -> dict[str, list[dict]]:
     return {"ml": ml, "robustness": rob}
 
 
+def report_context(result: AuditResult, heur: Heuristics) -> dict:
+    """What every human-facing template shows: scores, rubrics, gaps, open questions (items that
+    need a human and have no answer yet), disputed answers and problems (negative evidence)."""
+    pairs = [(rid, i) for rid in ("ml-test-score", "robustness") for i in result.rubrics[rid].items.values()]
+    return {
+        "r": result,
+        "heur": heur,
+        "mts": result.rubrics["ml-test-score"],
+        "rob": result.rubrics["robustness"],
+        "mts_rubric": heur.rubrics["ml-test-score"],
+        "rob_rubric": heur.rubrics["robustness"],
+        "gaps": gaps(result, heur),
+        "questions": [(heur.rubrics[rid].items[i.id], i) for rid, i in pairs
+                      if i.needs_confirmation and not i.confirmed],
+        "disputed": [i for _, i in pairs if i.confirmed and (i.confirmed.get("stale") or i.confirmed.get("disagreement"))],
+        "problems": sorted((e for i in result.rubrics["robustness"].items.values() for e in i.evidence if e.negative),
+                           key=lambda e: (e.path, e.line, e.item)),
+    }
+
+
 def render_markdown(result: AuditResult, heur: Heuristics) -> str:
-    template = environment().get_template("report.md.j2")
-    mts = result.rubrics["ml-test-score"]
-    questions = [
-        (heur.rubrics[rid].items[i.id], i)
-        for rid in ("ml-test-score", "robustness")
-        for i in result.rubrics[rid].items.values()
-        if i.needs_confirmation and not i.confirmed
-    ]
-    disputed = [i for rid in ("ml-test-score", "robustness") for i in result.rubrics[rid].items.values()
-                if i.confirmed and (i.confirmed.get("stale") or i.confirmed.get("disagreement"))]
-    return template.render(
-        r=result,
-        heur=heur,
-        mts=mts,
-        rob=result.rubrics["robustness"],
-        mts_rubric=heur.rubrics["ml-test-score"],
-        rob_rubric=heur.rubrics["robustness"],
-        gaps=gaps(result, heur),
-        questions=questions,
-        disputed=disputed,
-        problems=sorted((e for i in result.rubrics["robustness"].items.values() for e in i.evidence if e.negative),
-                        key=lambda e: (e.path, e.line, e.item)),
-    )
+    return environment().get_template("report.md.j2").render(**report_context(result, heur))
