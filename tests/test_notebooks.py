@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mlscorecard.audit import audit_snapshot
-from mlscorecard.detectors.notebooks import NotebookError, notebook_source
+from mlscorecard.engine.notebooks import NotebookError, notebook_source
 from mlscorecard.heuristics import load_heuristics
 from mlscorecard.snapshot import Snapshot
 

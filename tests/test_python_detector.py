@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from mlscorecard.detectors.python_code import _Interest, analyse_python, is_test_context, module_name
+from mlscorecard.engine.python import Interest as _Interest, analyse_python, is_test_context, module_name
 
 EVERYTHING = _Interest(["*"], {"random_state"})
 
@@ -157,9 +157,7 @@ def test_test_functions_with_lines_and_parameters():
     assert f["test_functions"] == [["test_loss_decreases", 2, True, ["model"]], ["test_speed", 5, False, ["benchmark"]]]
 
 
-def test_statement_mode_keeps_tests_and_import_lines():
-    from mlscorecard.detectors.python_code import analyse_python
-
+def test_import_lines_and_test_functions_of_a_test_file():
     code = textwrap.dedent("""
         import os
         from churn.model import (
@@ -169,8 +167,7 @@ def test_statement_mode_keeps_tests_and_import_lines():
         def test_model():
             assert make_model() is not None
     """)
-    full = analyse_python("tests/test_m.py", code, EVERYTHING, True)
-    lean = analyse_python("tests/test_m.py", code, EVERYTHING, False)
+    full = analyse_python("tests/test_m.py", code, EVERYTHING)
     expected = [["os", 2], ["churn.model.make_model", 3]]
-    assert [list(i) for i in full["imports"]] == [list(i) for i in lean["imports"]] == expected
-    assert full["test_functions"] == lean["test_functions"]
+    assert [list(i) for i in full["imports"]] == expected
+    assert full["test_functions"] == [["test_model", 7, True, []]]

@@ -10,7 +10,7 @@ import pytest
 
 from mlscorecard.collect import collect
 from mlscorecard.heuristics import load_heuristics
-from mlscorecard.rules_engine import _automation, run_rule
+from mlscorecard.rules_engine import automation_of as _automation, run_rule
 from mlscorecard.snapshot import Snapshot
 
 HEUR = load_heuristics()

@@ -89,10 +89,11 @@ def run_audit(
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """A hash of the detectors' own source: cached results from other code are never reused."""
+    """A hash of the package's own source: cached results from other code are never reused."""
     h = hashlib.sha256()
-    for p in sorted((Path(__file__).parent / "detectors").glob("*.py")):
-        h.update(p.name.encode() + p.read_bytes())
+    package = Path(__file__).parent
+    for p in sorted(package.rglob("*.py")):
+        h.update(p.relative_to(package).as_posix().encode() + p.read_bytes())
     return h.hexdigest()[:12]
 
 

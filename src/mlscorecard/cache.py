@@ -1,18 +1,24 @@
-"""Per-blob cache of detector results, keyed by blob sha, tool version, the heuristics' hash and
-the hash of the detectors' source.
+"""The result cache: per-file analyses by blob, repository-level detector results with what they
+read (memo.py), history by commit. One SQLite file under $XDG_CACHE_HOME/mlscorecard (or
+--cache-dir).
 
-A re-audit of an unchanged repository (or the second side of a pull-request diff) re-parses
-nothing. Stored in SQLite under $XDG_CACHE_HOME/mlscorecard (or --cache-dir). A cache that
-cannot be opened or written is skipped with a warning; it never stops an audit.
+Every key starts with the namespace: the tool version, the heuristics' digest and a digest of
+the engine's own source (audit.code_digest), so results from other heuristics or other code are
+never reused. A per-file key is the blob sha *and* the path: a file's contexts, relative imports
+and the rules' path globs depend on where it is. A cache that cannot be opened, read or written
+is a warning in the report, never the end of an audit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 from pathlib import Path
 from typing import Any
+
+_BATCH = 500  # keys per SELECT ... IN (...)
 
 
 def default_cache_dir() -> Path:
@@ -20,13 +26,17 @@ def default_cache_dir() -> Path:
     return Path(base) / "mlscorecard"
 
 
+def file_key(path: str, sha: str) -> str:
+    return hashlib.sha1(f"{sha}\0{path}".encode("utf-8", "surrogateescape")).hexdigest()
+
+
 class BlobCache:
     def __init__(self, directory: Path | None, namespace: str) -> None:
         self.namespace = namespace
         self.conn: sqlite3.Connection | None = None
         self.error: str | None = None
-        self.hits = 0
-        self.misses = 0
+        self.hits = 0  # per-file analyses found
+        self.misses = 0  # per-file analyses computed
         self._pending: list[tuple[str, str]] = []
         if directory is None:
             return
@@ -38,25 +48,54 @@ class BlobCache:
             self.error = f"cache disabled: {exc}"
             self.conn = None
 
-    def _key(self, kind: str, sha: str) -> str:
-        return f"{self.namespace}:{kind}:{sha}"
+    def _key(self, kind: str, key: str) -> str:
+        return f"{self.namespace}:{kind}:{key}"
 
-    def get(self, kind: str, sha: str | None) -> Any | None:
-        if self.conn is None or sha is None:
-            return None
+    def _fetch(self, keys: list[str]) -> dict[str, str]:
+        if self.conn is None or not keys:
+            return {}
+        out: dict[str, str] = {}
         try:
-            row = self.conn.execute("SELECT value FROM blobs WHERE key = ?", (self._key(kind, sha),)).fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return json.loads(row[0])
+            for i in range(0, len(keys), _BATCH):
+                chunk = keys[i:i + _BATCH]
+                rows = self.conn.execute(
+                    f"SELECT key, value FROM blobs WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+                out.update(rows)
+        except sqlite3.Error as exc:
+            self.error = f"cache not read: {exc}"
+            return {}
+        return out
 
-    def put(self, kind: str, sha: str | None, value: Any) -> None:
-        if self.conn is not None and sha is not None:
-            self._pending.append((self._key(kind, sha), json.dumps(value)))
+    # ------------------------------------------------------------------ per-file analyses
+    def get_files(self, keys: dict[str, str]) -> dict[str, Any]:
+        """{path: analysis} for the paths whose key ({path: file_key}) is stored."""
+        full = {self._key("file", k): p for p, k in keys.items()}
+        rows = self._fetch(list(full))
+        out = {full[k]: json.loads(v) for k, v in rows.items()}
+        self.hits += len(out)
+        return out
+
+    def put_file(self, key: str, value: Any) -> None:
+        self.misses += 1
+        if self.conn is not None:
+            self._pending.append((self._key("file", key), json.dumps(value, separators=(",", ":"))))
+
+    # ------------------------------------------------------------------ other results
+    def get(self, kind: str, key: str | None) -> Any | None:
+        if self.conn is None or key is None:
+            return None
+        row = self._fetch([self._key(kind, key)])
+        return json.loads(next(iter(row.values()))) if row else None
+
+    def put(self, kind: str, key: str | None, value: Any) -> None:
+        if self.conn is not None and key is not None:
+            self._pending.append((self._key(kind, key), json.dumps(value, separators=(",", ":"))))
+
+    def get_memo(self, key: str) -> Any | None:
+        return self.get("memo", hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest())
+
+    def put_memo(self, key: str, value: Any) -> None:
+        self.put("memo", hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest(), value)
 
     def flush(self) -> None:
         if self.conn is None or not self._pending:

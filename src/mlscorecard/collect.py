@@ -1,32 +1,36 @@
-"""Stage 1: collectors read the snapshot and produce raw facts (no scoring here)."""
+"""Stage 1: collectors read the snapshot and produce raw facts (no scoring here).
+
+Per file: `engine/files.analyse_file` (cached by blob and path), on a process pool when there
+is enough to parse to pay for one. Per repository: CI, dependencies and CODEOWNERS through
+`memo.memoized` (reused while what they read is unchanged), the history per commit. The git
+history is read by a background git process while the files are analysed.
+"""
 
 from __future__ import annotations
 
+import gc
 import os
-import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import BlobCache
+from .cache import BlobCache, file_key
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
-from .detectors.notebooks import NotebookError, NotebookSource, notebook_source
-from .detectors.python_code import (
-    analyse_python, is_test_context, is_test_path, make_interest, module_name, package_of, resolve_relative,
-)
+from .engine.files import analyse_file, default_contexts, scan_plan
+from .engine.python import is_test_path, module_name
 from .heuristics import Heuristics
-from .snapshot import Snapshot
+from .matchers import Finding
+from .memo import memoized
+from .snapshot import Snapshot, size_limit
 
-_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-# Above this many files to parse, a process pool pays for itself (measured: 1.8x on 2 cores).
-POOL_THRESHOLD = 30
-
-
-_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
-_DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+# A pool pays for itself when the files to analyse would take a second or more in one process
+# (measured on 2 cores: worker start-up is about 0.1 s; parsing runs at about 1.5 MB/s of Python,
+# scanning at about 60 MB/s of other text). Below that, one process is faster.
+POOL_THRESHOLD = 30  # files: never a pool for fewer
+POOL_MIN_SECONDS = 1.0
+_PARSE_RATE = 1.5e6
+_SCAN_RATE = 60e6
 
 
 @dataclass
@@ -34,9 +38,11 @@ class RepoFacts:
     snap: Snapshot
     python: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> facts (parsed files only)
     python_paths: list[str] = field(default_factory=list)  # every readable .py file
-    notebooks: dict[str, NotebookSource] = field(default_factory=dict)
+    notebooks: list[str] = field(default_factory=list)  # every readable notebook
     contexts: dict[str, frozenset[str]] = field(default_factory=dict)  # every .py and .ipynb file
     text_imports: dict[str, list[str]] = field(default_factory=dict)  # modules each file imports (from its text)
+    target_criteria: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # path -> rule -> criteria met
+    local_findings: dict[str, list[Finding]] = field(default_factory=dict)  # file-scope rule -> findings, by path
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
     codeowners: dict[str, Any] | None = None  # who owns the model code (CODEOWNERS)
@@ -44,8 +50,8 @@ class RepoFacts:
     pinning: dict[str, tuple[int, int]] = field(default_factory=dict)  # manifest -> (requirements, pinned)
     stats: dict[str, Any] = field(default_factory=dict)
 
-    _lowered: dict[str, str] = field(default_factory=dict)
     _module_index: dict[str, list[str]] | None = None
+    _resolved: dict[str, list[str]] = field(default_factory=dict)
 
     def module_index(self) -> dict[str, list[str]]:
         """Dotted module names (every suffix: src.pkg.model, pkg.model, model) of the repository's
@@ -61,148 +67,196 @@ class RepoFacts:
             self._module_index = index
         return self._module_index
 
-    def lowered(self, path: str, text: str) -> str:
-        """Lower-cased text of a file, computed once (for text rules' literal pre-checks)."""
-        low = self._lowered.get(path)
-        if low is None:
-            low = self._lowered[path] = text.lower()
-        return low
+    def local_modules(self, name: str) -> list[str]:
+        """The repository files an imported name resolves to: the longest prefix of the dotted
+        name that names a local module (a.b.c.f -> a/b/c.py), or nothing. Cached per name."""
+        hit = self._resolved.get(name)
+        if hit is None:
+            index = self.module_index()
+            parts = name.split(".")
+            hit = []
+            for k in range(len(parts), 0, -1):
+                cands = index.get(".".join(parts[:k]))
+                if cands:
+                    hit = cands
+                    break
+            self._resolved[name] = hit
+        return hit
 
-    def locate(self, path: str, line: int) -> tuple[int, int | None]:
-        """(line, cell) of a finding: notebook lines are given within their cell."""
-        nb = self.notebooks.get(path)
-        if nb is None:
-            return line, None
-        cell, cell_line = nb.locate(line)
-        return cell_line, cell
+    def context_of(self, path: str) -> frozenset[str]:
+        ctx = self.contexts.get(path)
+        return ctx if ctx is not None else default_contexts(path)
 
 
-def text_imports(path: str, text: str) -> list[str]:
-    """Modules a file imports, read from its text (cheap; relative imports resolved)."""
-    package = package_of(path)
+# ------------------------------------------------------------------------- the process pool
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(snap: Snapshot, heur: Heuristics) -> None:
+    _WORKER["snap"], _WORKER["plan"] = snap, scan_plan(heur)
+
+
+def _work(batch: list[tuple[str, bytes | None]]) -> list[tuple[str, dict[str, Any] | None, list[tuple[str, str]]]]:
+    snap, plan = _WORKER["snap"], _WORKER["plan"]
     out = []
-    for m in _IMPORT_RE.finditer(text):
-        if m.group(1) is not None:
-            mod = m.group(1)
-            dots = len(mod) - len(mod.lstrip("."))
-            out.append(resolve_relative(package, dots, mod.lstrip(".")) if dots else mod)
-        else:
-            for part in m.group(2).split(","):
-                name = part.strip().split()[0] if part.strip() else ""
-                if name:
-                    out.append(name)
+    # The cyclic garbage collector would scan every syntax tree node as it is made (about a third
+    # of parsing time); trees and facts hold no reference cycles, so reference counting frees them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path, data in batch:
+            warnings: list[tuple[str, str]] = []
+            with snap.recording_warnings(warnings):
+                if data is None:
+                    data = snap.read_bytes(path)
+            out.append((path, analyse_file(plan, path, data) if data is not None else None, warnings))
+    finally:
+        if collecting:
+            gc.enable()
     return out
 
 
-def file_contexts(path: str, text: str, imports: list[str], heur: Heuristics) -> frozenset[str]:
-    ctx = set()
-    if is_test_context(path):
-        ctx.add("test")
-    if path.endswith(".ipynb"):
-        ctx.add("notebook")
-    defines = None
-    for c in heur.contexts.values():
-        if c.exclude_path_regex is not None and c.exclude_path_regex.search(path):
-            continue
-        if c.path_regex is not None and c.path_regex.search(path):
-            ctx.add(c.name)
-            continue
-        if any(i == p or i.startswith(p + ".") for i in imports for p in c.imports_any):
-            ctx.add(c.name)
-            continue
-        if c.defines_any:
-            defines = defines if defines is not None else set(_DEF_RE.findall(text))
-            if defines.intersection(c.defines_any):
-                ctx.add(c.name)
-    return frozenset(ctx)
+def _batches(items: list, n: int) -> list[list]:
+    size = max(1, -(-len(items) // (n * 4)))  # four batches per worker: the slow ones even out
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def contexts_allow(match: dict[str, Any], ctx: frozenset[str]) -> bool:
-    """A rule's `context` (any of) and `not_context` (none of) against a file's contexts."""
-    want = match.get("context")
-    want = [want] if isinstance(want, str) else (want or [])
-    if want and not ctx.intersection(want):
-        return False
-    avoid = match.get("not_context")
-    avoid = [avoid] if isinstance(avoid, str) else (avoid or [])
-    return not ctx.intersection(avoid)
+def _estimate_seconds(snap: Snapshot, paths: list[str]) -> float:
+    code = sum(snap.files[p].size for p in paths if p.endswith((".py", ".ipynb")))
+    other = sum(snap.files[p].size for p in paths) - code
+    return code / _PARSE_RATE + other / _SCAN_RATE
 
 
-def _parse_job(args: tuple[str, str, bool, list[str], list[str]]) -> dict[str, Any]:
-    path, source, full, patterns, keywords = args
-    from .detectors.python_code import _Interest
+def _workers_for(snap: Snapshot, todo: list[str], jobs: int | None) -> int:
+    cpus = jobs if jobs is not None else (os.cpu_count() or 1)
+    if cpus <= 1 or len(todo) <= POOL_THRESHOLD:
+        return 1
+    if jobs is None:  # sized to the work: a worker for each POOL_MIN_SECONDS of it, at most one per CPU
+        return max(1, min(cpus, int(_estimate_seconds(snap, todo) / POOL_MIN_SECONDS)))
+    return cpus
 
-    return analyse_python(path, source, _Interest(patterns, set(keywords)), full)
+
+def _analyse(snap: Snapshot, heur: Heuristics, todo: list[tuple[str, bytes | None]], jobs: int | None):
+    """(path, analysis or None, warnings) per file, in the order given."""
+    workers = _workers_for(snap, [p for p, _ in todo], jobs)
+    if workers <= 1:
+        _init_worker(snap, heur)
+        return _work(todo)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(snap, heur)) as pool:
+        for part in pool.map(_work, _batches(todo, workers)):
+            results.extend(part)
+    return results
 
 
+# ------------------------------------------------------------------------- collection
 def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> RepoFacts:
     facts = RepoFacts(snap=snap)
-    code_rules = [r for r in heur.rules if r.kind in ("python-call", "python-gate")]
-    interest = make_interest(code_rules)
-    # the pre-filter: (word groups, rule match) — a file is parsed in full when, for a rule whose
-    # contexts allow the file, all words of one of its groups occur in the text
-    prefilters = [(r.tokens, r.match) for r in code_rules if r.tokens]
-    vocabulary = {w for groups, _ in prefilters for g in groups for w in g}
+    plan = scan_plan(heur)
+    history = _History(snap, cache)  # git log runs in the background meanwhile
 
-    to_parse: list[tuple[str, str, str | None, bool]] = []
-    cached = 0
+    wanted = []
     for path in snap.paths():
-        if not path.endswith((".py", ".ipynb")):
+        if not plan.wants(path):
             continue
-        text = snap.read_text(path)
-        if text is None:
+        info = snap.files[path]
+        limit = size_limit(path, snap.max_file_size)
+        if info.size > limit:
+            snap.warn(path, f"larger than {limit} bytes ({info.size}); skipped")
             continue
-        if path.endswith(".ipynb"):
-            try:
-                nb = notebook_source(text)
-            except NotebookError as exc:
-                snap.warn(path, str(exc))
+        wanted.append(path)
+
+    todo: list[tuple[str, bytes | None]] = []
+    keys: dict[str, str] = {}
+    for path in wanted:
+        sha = snap.files[path].sha
+        data = None
+        if sha is None or snap.git is None:  # a plain directory or memory: read now (for the sha)
+            data = snap.read_bytes(path)
+            if data is None:
                 continue
-            facts.notebooks[path] = nb
-            text = nb.source
-        else:
-            facts.python_paths.append(path)
-        facts.text_imports[path] = text_imports(path, text)
-        facts.contexts[path] = file_contexts(path, text, facts.text_imports[path], heur)
-        present = vocabulary.intersection(_WORD_RE.findall(text))
-        ctx = facts.contexts[path]
-        full = any(present.issuperset(g) for groups, match in prefilters if contexts_allow(match, ctx) for g in groups)
-        if not (full or is_test_path(path)):
+            sha = snap.sha(path)
+        keys[path] = file_key(path, sha)
+        todo.append((path, data))
+    analyses = cache.get_files(keys) if cache is not None else {}
+    misses = [(p, d) for p, d in todo if p not in analyses]
+    for path, result, warnings in _analyse(snap, heur, misses, jobs):
+        for wpath, message in warnings:
+            snap.warn(wpath, message)
+        if result is None:
             continue
-        sha = snap.sha(path)
-        hit = cache.get("python", sha) if cache else None
-        if hit is not None:
-            facts.python[path] = hit
-            cached += 1
-        else:
-            to_parse.append((path, text, sha, full))
+        analyses[path] = result
+        if cache is not None:
+            cache.put_file(keys[path], result)
 
-    patterns = sorted(interest.exact) + interest.globs
-    keywords = sorted(interest.keywords)
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if len(to_parse) > POOL_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_parse_job, [(p, t, f, patterns, keywords) for p, t, _, f in to_parse], chunksize=8))
-    else:
-        results = [analyse_python(p, t, interest, f) for p, t, _, f in to_parse]
-    for (path, _text, sha, _full), result in zip(to_parse, results):
-        facts.python[path] = result
-        if cache:
-            cache.put("python", sha, result)
-    for path, result in facts.python.items():
-        if "error" in result:
-            snap.warn(path, result["error"])
+    findings_by_path: dict[str, list[Finding]] = {}
+    for path in sorted(analyses):
+        a = analyses[path]
+        for message in a.get("warn", ()):
+            snap.warn(path, message)
+        if "py" in a:
+            facts.python_paths.append(path)
+        if "nb" in a:
+            facts.notebooks.append(path)
+        if "ctx" in a:
+            facts.contexts[path] = frozenset(a["ctx"])
+            facts.text_imports[path] = a["imp"]
+        if "pf" in a:
+            facts.python[path] = a["pf"]
+        if "tgt" in a:
+            facts.target_criteria[path] = a["tgt"]
+        for row in a.get("f", ()):
+            finding = Finding.from_row(path, row)
+            facts.local_findings.setdefault(finding.rule, []).append(finding)
 
-    facts.ci = detect_ci(snap)
-    facts.dependencies = declared_dependencies(snap)
-    facts.pinning = pinning(snap)
-    facts.review = review_facts(snap)
-    facts.codeowners = codeowners_facts(snap)
+    facts.ci = memoized(cache, snap, "ci", detect_ci, CIFacts.encode, CIFacts.decode)
+    facts.dependencies = memoized(cache, snap, "dependencies", declared_dependencies, decode=_declared)
+    facts.pinning = memoized(cache, snap, "pinning", pinning, decode=lambda v: {k: tuple(x) for k, x in v.items()})
+    facts.codeowners = memoized(cache, snap, "codeowners", codeowners_facts)
+    facts.review = history.result()
+    parsed = sum(1 for p, _ in misses if "pf" in analyses.get(p, {}))
     facts.stats = {
         "files": len(snap.files),
         "python_files": len(facts.python_paths),
         "notebooks": len(facts.notebooks),
-        "parsed": len(to_parse),
-        "parsed_from_cache": cached,
+        "parsed": parsed,
+        "parsed_from_cache": len(facts.python) - parsed,
     }
     return facts
+
+
+def _declared(value: dict[str, list[list[Any]]]) -> dict[str, list[tuple[str, int]]]:
+    return {name: [tuple(x) for x in places] for name, places in value.items()}
+
+
+class _History:
+    """The review facts of a commit: from the cache, or from git (started at once, collected
+    at the end, so git walks the history while the files are analysed)."""
+
+    def __init__(self, snap: Snapshot, cache: BlobCache | None) -> None:
+        self.snap, self.cache = snap, cache
+        self.key = f"{snap.commit}:{int(snap.shallow)}" if snap.commit else None
+        self.cached = cache.get("history", self.key) if cache is not None and self.key else None
+        self.pending = None
+        if self.cached is None and snap.git is not None and snap.commit is not None:
+            from .detectors.history import start_review
+
+            self.pending = start_review(snap)
+
+    def result(self) -> dict[str, Any] | None:
+        if self.cached is not None:
+            for path, message in self.cached["warnings"]:
+                self.snap.warn(path, message)
+            return self.cached["review"]
+        warnings: list[tuple[str, str]] = []
+        with self.snap.recording_warnings(warnings):
+            review = review_facts(self.snap, started=self.pending)
+        if self.cache is not None and self.key:
+            self.cache.put("history", self.key, {"review": review, "warnings": warnings})
+        return review

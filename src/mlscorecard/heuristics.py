@@ -7,29 +7,22 @@ mlscorecard/heuristics) or, in a source checkout, at the repository root.
 from __future__ import annotations
 
 import hashlib
+import marshal
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import HeuristicsError
 from .model import LEVELS
 
+
 RUBRIC_IDS = ("ml-test-score", "robustness")
-MATCHER_KINDS = (
-    "python-call", "python-test-imports", "python-test-function", "python-shared-import", "python-gate",
-    "text", "secrets", "pinned-dependencies", "ci-run", "ci-executes", "ci-trigger", "history-review", "codeowners",
-)
 RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", "supports", "examples", "packages",
                        "remediation", "negative"})
-MATCH_KEYS = frozenset({
-    "kind", "calls", "how", "args", "arg_values", "keywords", "keyword_values", "asserted", "context", "not_context",
-    "target", "name_regex", "path_regex", "params", "first_only", "words", "target_path_regex", "contexts",
-    "paths", "exclude", "pattern", "ignore_case", "triggers", "min_pr_fraction", "any_threshold", "literals", "meaningful_tests", "patterns", "entropy_min", "any_keywords",
-})
 AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")
 
@@ -96,14 +89,14 @@ class Heuristics:
     rules: list[Rule]
     digest: str  # hash of every heuristics file: part of every cache key
     contexts: dict[str, Context] = field(default_factory=dict)
+    directory: str | None = None  # where they were loaded from
 
 
 def _fail(source: str, msg: str) -> HeuristicsError:
     return HeuristicsError(f"{source}: {msg}")
 
 
-def _load_rubric(path: Path) -> Rubric:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _load_rubric(path: Path, data: Any) -> Rubric:
     rid = data.get("id")
     if rid not in RUBRIC_IDS:
         raise _fail(str(path), f"unknown rubric id {rid!r}")
@@ -153,11 +146,12 @@ def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(groups))
 
 
-def _load_rules(path: Path, rubrics: dict[str, Rubric], context_names: set[str]) -> list[Rule]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise _fail(str(path), f"invalid YAML: {exc}") from exc
+def _load_rules(path: Path, data: Any, rubrics: dict[str, Rubric], context_names: set[str]) -> list[Rule]:
+    from .matchers import load_all
+
+    kinds = load_all()
+    if not isinstance(data, dict):
+        raise _fail(str(path), "a rules file holds a mapping with `rules:`")
     rules = []
     for raw in data.get("rules", []):
         rid = raw.get("id", "?")
@@ -168,11 +162,12 @@ def _load_rules(path: Path, rubrics: dict[str, Rubric], context_names: set[str])
         if unknown:
             raise _fail(src, f"unknown key(s) {sorted(unknown)}")
         match = raw.get("match") or {}
-        unknown = set(match) - MATCH_KEYS
+        kind = kinds.get(match.get("kind"))
+        if kind is None:
+            raise _fail(src, f"match.kind must be one of {tuple(kinds)}")
+        unknown = set(match) - kind.params
         if unknown:
-            raise _fail(src, f"unknown match key(s) {sorted(unknown)}")
-        if match.get("kind") not in MATCHER_KINDS:
-            raise _fail(src, f"match.kind must be one of {MATCHER_KINDS}")
+            raise _fail(src, f"unknown match key(s) {sorted(unknown)} for kind {kind.name}; it takes {sorted(kind.params)}")
         for key in ("context", "not_context"):
             value = match.get(key)
             if value is None:
@@ -235,25 +230,71 @@ def _load_rules(path: Path, rubrics: dict[str, Rubric], context_names: set[str])
     return rules
 
 
+def _yaml(path: Path, raw: bytes) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader: about 10x the pure-Python one
+    try:
+        return yaml.load(raw.decode("utf-8"), Loader=loader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise _fail(str(path), f"invalid YAML: {exc}") from exc
+
+
+def _parsed_sources(base: Path) -> tuple[str, dict[str, Any]]:
+    """(digest, {relative path: parsed YAML}) of every heuristics file. The parsed form is kept
+    in the cache directory under the digest (marshal: plain values only, int keys kept, and
+    nothing in it can run), so an audit parses no YAML when the heuristics have not changed."""
+    files = [*sorted((base / "rubrics").glob("*.yaml")), base / "contexts.yaml", *sorted((base / "rules").glob("*.yaml"))]
+    raws = {p.relative_to(base).as_posix(): p.read_bytes() for p in files}
+    digest = hashlib.sha256()
+    for rel, raw in raws.items():  # rubrics, contexts, then rules with their names: the historical order
+        digest.update((rel.split("/", 1)[1].encode() if rel.startswith("rules/") else b"") + raw)
+    key = digest.hexdigest()[:16]
+    stored = _stored_path(key)
+    if stored is not None:
+        try:
+            data = marshal.loads(stored.read_bytes())
+            if isinstance(data, dict) and set(data) == set(raws):
+                return key, data
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    data = {rel: _yaml(base / rel, raw) for rel, raw in raws.items()}
+    if stored is not None:
+        try:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            tmp = stored.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(data))
+            os.replace(tmp, stored)
+        except (OSError, TypeError, ValueError):
+            pass  # a cache that cannot be written only costs the YAML parse next time
+    return key, data
+
+
+def _stored_path(digest: str) -> Path | None:
+    from .cache import default_cache_dir
+
+    try:
+        return default_cache_dir() / f"heuristics-{digest}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    except (OSError, RuntimeError):
+        return None
+
+
 @lru_cache(maxsize=4)
 def load_heuristics(directory: str | None = None) -> Heuristics:
     base = Path(directory) if directory else heuristics_dir()
-    digest = hashlib.sha256()
+    digest, data = _parsed_sources(base)
     rubrics: dict[str, Rubric] = {}
-    for path in sorted((base / "rubrics").glob("*.yaml")):
-        digest.update(path.read_bytes())
-        rubric = _load_rubric(path)
+    for rel in sorted(r for r in data if r.startswith("rubrics/")):
+        rubric = _load_rubric(base / rel, data[rel])
         rubrics[rubric.id] = rubric
     missing = set(RUBRIC_IDS) - set(rubrics)
     if missing:
         raise HeuristicsError(f"rubric definitions missing: {sorted(missing)}")
-    contexts = _load_contexts(base / "contexts.yaml")
-    digest.update((base / "contexts.yaml").read_bytes())
+    contexts = _load_contexts(base / "contexts.yaml", data["contexts.yaml"])
     context_names = set(contexts) | set(BUILTIN_CONTEXTS)
     rules: list[Rule] = []
-    for path in sorted((base / "rules").glob("*.yaml")):
-        digest.update(path.name.encode() + path.read_bytes())
-        rules.extend(_load_rules(path, rubrics, context_names))
+    for rel in sorted(r for r in data if r.startswith("rules/")):
+        rules.extend(_load_rules(base / rel, data[rel], rubrics, context_names))
     seen: set[str] = set()
     for r in rules:
         if r.id in seen:
@@ -265,11 +306,10 @@ def load_heuristics(directory: str | None = None) -> Heuristics:
                 missing = [rid for rid in group if rid not in seen]
                 if missing:
                     raise HeuristicsError(f"{rubric.id} item {item['id']}: requires_for_4 names unknown rules {missing}")
-    return Heuristics(rubrics=rubrics, rules=rules, digest=digest.hexdigest()[:16], contexts=contexts)
+    return Heuristics(rubrics=rubrics, rules=rules, digest=digest, contexts=contexts, directory=str(base))
 
 
-def _load_contexts(path: Path) -> dict[str, Context]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _load_contexts(path: Path, data: Any) -> dict[str, Context]:
     out = {}
     for name, raw in (data.get("contexts") or {}).items():
         if name in BUILTIN_CONTEXTS:

@@ -1,27 +1,34 @@
 """What files exist at a commit, what is in them, and the git history behind them.
 
-Read from git objects (``git ls-tree`` + gitpython's long-lived ``cat-file --batch``), so a
-checkout, a bare mirror and any other commit are audited alike without touching a work tree.
-A plain directory that is not a git repository is read from disk, without history.
-Nothing here ever executes anything from the audited repository.
+Read from git objects (``git ls-tree`` for the listing, gitpython's long-lived ``cat-file
+--batch`` for contents), so a checkout, a bare mirror and any other commit are audited alike
+without touching a work tree. A plain directory that is not a git repository is read from disk,
+without history. Nothing here ever executes anything from the audited repository (see
+`gitcmd.py` for how git itself is kept from doing so).
+
+Contents are read when asked for and not kept: an audit reads each file once, hands it to the
+per-file analysis and lets it go, so memory does not grow with the repository.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
+from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import git
-
 from .errors import UnusableInput
+from .gitcmd import Git, GitError
 from .model import AuditWarning
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 # Notebooks carry their outputs (plots, tables) inside the file: they get this many times the limit.
 NOTEBOOK_SIZE_FACTOR = 8
+_TEXT_CACHE_SIZE = 64  # decoded texts kept for detectors that read a file twice (CI configs, scripts)
 
 # Directory names that never hold the audited project's own code.
 EXCLUDED_DIRS = frozenset(
@@ -31,30 +38,6 @@ EXCLUDED_DIRS = frozenset(
         ".ipynb_checkpoints", ".cache", "htmlcov",
     }
 )
-
-# Configuration an audited repository could use to make git run a program of its choosing while
-# we read it (signature checks in `git log`, the fsmonitor hook, external diff, pagers, hooks).
-# Passed as environment overrides, which take precedence over the repository's own config.
-SAFE_GIT_CONFIG = {
-    "log.showSignature": "false",
-    "gpg.program": "false",
-    "gpg.ssh.program": "false",
-    "gpg.x509.program": "false",
-    "core.fsmonitor": "false",
-    "core.hooksPath": os.devnull,
-    "core.pager": "cat",
-    "diff.external": "",
-    "core.sshCommand": "false",
-    "protocol.allow": "never",
-}
-
-
-def safe_git_environment() -> dict[str, str]:
-    env = {"GIT_CONFIG_COUNT": str(len(SAFE_GIT_CONFIG)), "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
-    for i, (key, value) in enumerate(SAFE_GIT_CONFIG.items()):
-        env[f"GIT_CONFIG_KEY_{i}"] = key
-        env[f"GIT_CONFIG_VALUE_{i}"] = value
-    return env
 
 
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -75,11 +58,63 @@ def git_blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def decode_source(path: str, data: bytes) -> tuple[str | None, str | None]:
+    """(text, None), or (None, the warning) for binary or undecodable content. UTF-8 (with or
+    without a BOM); Python files may declare another encoding in a PEP 263 cookie."""
+    if b"\0" in data[:8192]:
+        return None, "binary content (NUL bytes); skipped"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    if path.endswith(".py"):  # PEP 263: a coding cookie in the first two lines
+        for line in data.splitlines()[:2]:
+            m = _CODING_RE.match(line)
+            if m:
+                try:
+                    return data.decode(m.group(1).decode("ascii")), None
+                except (LookupError, UnicodeDecodeError):
+                    break
+    return None, "not valid UTF-8 text; skipped"
+
+
+def size_limit(path: str, max_file_size: int) -> int:
+    return max_file_size * (NOTEBOOK_SIZE_FACTOR if path.endswith(".ipynb") else 1)
+
+
 @dataclass
 class FileInfo:
     path: str
     size: int
     sha: str | None = None  # blob sha; computed on first read for plain directories
+
+
+class BlobReader:
+    """Blob contents through gitpython's long-lived `git cat-file --batch` (imported only when
+    a blob is read: a warm audit reads none). A forked worker opens its own."""
+
+    def __init__(self, root: str, git_dir: str | None) -> None:
+        self.root, self.git_dir = root, git_dir
+        self._repo = None
+        self._pid = 0
+
+    def read(self, sha: str) -> bytes:
+        if self._repo is None or self._pid != os.getpid():
+            import git  # gitpython
+
+            from .gitcmd import safe_git_environment
+
+            repo = git.Repo(self.git_dir or self.root, search_parent_directories=False)
+            repo.git.update_environment(**safe_git_environment())
+            if self.git_dir:
+                repo.git.update_environment(GIT_DIR=self.git_dir)
+            self._repo, self._pid = repo, os.getpid()
+        return self._repo.odb.stream(bytes.fromhex(sha)).read()
+
+    def close(self) -> None:
+        if self._repo is not None and self._pid == os.getpid():
+            self._repo.close()
+        self._repo = None
 
 
 class Snapshot:
@@ -92,11 +127,15 @@ class Snapshot:
         self.warnings: list[AuditWarning] = []
         self.commit: str | None = None
         self.ref: str | None = None
-        self.repo: git.Repo | None = None
+        self.git: Git | None = None  # set for git repositories: history can be read
+        self.git_dir: str | None = None
         self.shallow = False
+        self._blobs: BlobReader | None = None
         self._contents: dict[str, bytes] = {}  # in-memory snapshots (rule examples)
-        self._texts: dict[str, str | None] = {}
+        self._texts: OrderedDict[str, str | None] = OrderedDict()
         self._warned: set[tuple[str, str]] = set()
+        self._sorted: list[str] | None = None
+        self._recorders: list[list[tuple[str, str]]] = []
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -108,52 +147,57 @@ class Snapshot:
             raise UnusableInput(f"{path}: is a file, not a directory or repository")
         root = str(p.resolve())
         snap = cls(root, max_file_size=max_file_size)
-        try:
-            repo = git.Repo(root, search_parent_directories=False)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            repo = None
-        if repo is None:
-            if rev:
-                raise UnusableInput(f"{path}: --rev needs a git repository, and this is a plain directory")
-            snap._walk_directory()
-            try:
-                outer = git.Repo(root, search_parent_directories=True)
-                snap.warn(".", f"inside the git repository {outer.working_tree_dir} but not its root: "
-                               "audited as a plain directory, without history")
-            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-                pass
-            return snap
-        snap.repo = repo
-        repo.git.update_environment(**safe_git_environment())
         is_git_dir = os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects"))
         if is_git_dir:
-            # A bare repository (possibly a mirror without a config file, which gitpython takes for
-            # a work tree whose parent is the checkout): point every git call at it explicitly.
-            repo.git.update_environment(GIT_DIR=root)
-        has_commits = repo.head.is_valid() if not rev else True
-        if not has_commits:
-            if is_git_dir or repo.bare or not repo.working_tree_dir:
+            # a bare repository or mirror (possibly without a config file): every call names it
+            git = Git(root, git_dir=root)
+        else:
+            git = Git(root)
+            try:
+                top, git_dir = git.text("rev-parse", "--show-toplevel", "--absolute-git-dir").splitlines()[:2]
+                snap.git_dir = git_dir
+            except (GitError, ValueError):
+                top = None
+            if top is None or os.path.realpath(top) != os.path.realpath(root):
+                if rev:
+                    raise UnusableInput(f"{path}: --rev needs a git repository, and this is a plain directory")
+                snap._walk_directory()
+                if top is not None:
+                    snap.warn(".", f"inside the git repository {top} but not its root: "
+                                   "audited as a plain directory, without history")
+                return snap
+        if snap.git_dir is None:
+            try:
+                snap.git_dir = git.text("rev-parse", "--absolute-git-dir").strip()
+            except GitError as exc:
+                raise UnusableInput(f"{path}: cannot read the git repository: {exc}") from None
+        try:
+            commit = git.text("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev or 'HEAD'}^{{commit}}").strip()
+        except GitError:
+            commit = ""
+        if not commit:
+            if rev:
+                raise UnusableInput(f"{path}: unknown revision {rev!r}")
+            if is_git_dir:
                 raise UnusableInput(f"{path}: git repository has no commits")
             snap._walk_directory()
             if not snap.files:
                 raise UnusableInput(f"{path}: git repository has no commits and no files")
-            snap.repo = None
             snap.warn(".", "git repository has no commits: audited the working tree, without history")
             return snap
-        try:
-            commit = repo.commit(rev or "HEAD")
-        except (git.BadName, git.BadObject, ValueError) as exc:
-            raise UnusableInput(f"{path}: unknown revision {rev!r}") from exc
-        snap.commit = commit.hexsha
+        snap.git = git
+        snap.commit = commit
+        listing = git.start("ls-tree", "-r", "-l", "-z", commit)  # while the branch name is looked up
         if rev:
             snap.ref = rev
         else:
             try:
-                snap.ref = repo.active_branch.name
-            except TypeError:  # detached HEAD
+                snap.ref = git.text("symbolic-ref", "--quiet", "--short", "HEAD").strip() or None
+            except GitError:  # detached HEAD
                 snap.ref = None
-        snap.shallow = os.path.exists(os.path.join(repo.git_dir, "shallow"))
-        snap._list_tree()
+        snap.shallow = os.path.exists(os.path.join(snap.git_dir, "shallow"))
+        snap._blobs = BlobReader(root, snap.git_dir if is_git_dir else None)
+        snap._list_tree(git.finish_bytes(listing))
         return snap
 
     @classmethod
@@ -166,9 +210,7 @@ class Snapshot:
             snap.files[path] = FileInfo(path, len(data), git_blob_sha(data))
         return snap
 
-    def _list_tree(self) -> None:
-        assert self.repo is not None and self.commit is not None
-        out = self.repo.git.ls_tree("-r", "-l", "-z", self.commit, stdout_as_string=False)
+    def _list_tree(self, out: bytes) -> None:
         entries = []
         for record in out.split(b"\0"):
             if not record:
@@ -179,19 +221,25 @@ class Snapshot:
             entries.append((mode, otype, sha.decode(), size, path))
         venvs = frozenset(PurePosixPath(p).parent.as_posix() for _, _, _, _, p in entries
                           if PurePosixPath(p).name == "pyvenv.cfg")
+        links = []
         for mode, otype, sha, size, path in entries:
             if otype != b"blob" or excluded(path, venvs):
                 continue
             if mode == b"120000":  # a symlink: its blob is the link target
-                target = self.repo.odb.stream(bytes.fromhex(sha)).read().decode("utf-8", "replace")
-                resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
-                if os.path.isabs(target) or resolved.startswith(".."):
-                    self.warn(path, f"symlink points outside the repository ({target}); not followed")
+                links.append((path, sha))
                 continue
             if not size.isdigit():  # git prints a placeholder when the object itself is absent
                 self.warn(path, "object missing from the repository (partial clone or stripped mirror?); skipped")
                 continue
             self.files[path] = FileInfo(path, int(size), sha)
+        for path, sha in links:
+            try:
+                target = self._blobs.read(sha).decode("utf-8", "replace")
+            except Exception:  # a missing object: nothing to follow either way
+                continue
+            resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
+            if os.path.isabs(target) or resolved.startswith(".."):
+                self.warn(path, f"symlink points outside the repository ({target}); not followed")
 
     def _walk_directory(self) -> None:
         root = self.root
@@ -243,13 +291,46 @@ class Snapshot:
 
     # ------------------------------------------------------------------ reading
     def warn(self, path: str, message: str) -> None:
+        for recorder in self._recorders:
+            recorder.append((path, message))
         key = (path, message)
         if key not in self._warned:
             self._warned.add(key)
             self.warnings.append(AuditWarning(path, message))
 
+    @contextmanager
+    def recording_warnings(self, into: list[tuple[str, str]]):
+        """Also append every warning given inside the block to `into` (memo.py)."""
+        self._recorders.append(into)
+        try:
+            yield
+        finally:
+            self._recorders.remove(into)
+
     def paths(self) -> list[str]:
-        return sorted(self.files)
+        if self._sorted is None or len(self._sorted) != len(self.files):
+            self._sorted = sorted(self.files)
+        return self._sorted
+
+    def under(self, directory: str) -> list[str]:
+        """Paths below a directory ("" or "." for all), in order (a bisection, not a scan)."""
+        paths = self.paths()
+        if directory in ("", "."):
+            return paths
+        prefix = directory.rstrip("/") + "/"
+        lo = bisect.bisect_left(paths, prefix)
+        hi = bisect.bisect_left(paths, prefix[:-1] + chr(ord("/") + 1))
+        return paths[lo:hi]
+
+    def has_directory(self, directory: str) -> bool:
+        return bool(self.under(directory))
+
+    def select(self, name: str) -> list[str]:
+        """The paths a registered selector (memo.SELECTORS) picks."""
+        from .memo import named_selector
+
+        fn = named_selector(name)
+        return [p for p in self.paths() if fn(p)]
 
     def exists(self, path: str) -> bool:
         return path in self.files
@@ -258,8 +339,8 @@ class Snapshot:
         if path in self._contents:
             return self._contents[path]
         info = self.files[path]
-        if self.repo is not None and info.sha:
-            return self.repo.odb.stream(bytes.fromhex(info.sha)).read()
+        if self._blobs is not None and info.sha:
+            return self._blobs.read(info.sha)
         return Path(self.root, path).read_bytes()
 
     def read_bytes(self, path: str) -> bytes | None:
@@ -267,7 +348,7 @@ class Snapshot:
         info = self.files.get(path)
         if info is None:
             return None
-        limit = self.max_file_size * (NOTEBOOK_SIZE_FACTOR if path.endswith(".ipynb") else 1)
+        limit = size_limit(path, self.max_file_size)
         if info.size > limit:
             self.warn(path, f"larger than {limit} bytes ({info.size}); skipped")
             return None
@@ -276,8 +357,8 @@ class Snapshot:
         except OSError as exc:
             self.warn(path, f"cannot read: {exc.strerror or exc}; skipped")
             return None
-        except (ValueError, git.GitError) as exc:
-            self.warn(path, f"cannot read git object: {exc}; skipped")
+        except Exception as exc:  # gitpython's errors: a missing or corrupt object
+            self.warn(path, f"cannot read git object: {type(exc).__name__}; skipped")
             return None
         if len(data) > limit:  # the file grew since it was listed
             self.warn(path, f"larger than {limit} bytes ({len(data)}); skipped")
@@ -289,32 +370,18 @@ class Snapshot:
     def read_text(self, path: str) -> str | None:
         """Decoded text, or None with a warning for binary, non-UTF-8, huge or unreadable files."""
         if path in self._texts:
+            self._texts.move_to_end(path)
             return self._texts[path]
-        text = self._decode(path)
-        self._texts[path] = text
-        return text
-
-    def _decode(self, path: str) -> str | None:
         data = self.read_bytes(path)
-        if data is None:
-            return None
-        if b"\0" in data[:8192]:
-            self.warn(path, "binary content (NUL bytes); skipped")
-            return None
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-        if path.endswith(".py"):  # PEP 263: a coding cookie in the first two lines
-            for line in data.splitlines()[:2]:
-                m = _CODING_RE.match(line)
-                if m:
-                    try:
-                        return data.decode(m.group(1).decode("ascii"))
-                    except (LookupError, UnicodeDecodeError):
-                        break
-        self.warn(path, "not valid UTF-8 text; skipped")
-        return None
+        text = None
+        if data is not None:
+            text, problem = decode_source(path, data)
+            if problem:
+                self.warn(path, problem)
+        self._texts[path] = text
+        if len(self._texts) > _TEXT_CACHE_SIZE:
+            self._texts.popitem(last=False)
+        return text
 
     def sha(self, path: str) -> str | None:
         info = self.files.get(path)
@@ -325,5 +392,5 @@ class Snapshot:
         return info.sha
 
     def close(self) -> None:
-        if self.repo is not None:
-            self.repo.close()
+        if self._blobs is not None:
+            self._blobs.close()

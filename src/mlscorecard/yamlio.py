@@ -8,14 +8,10 @@ a LineDict that knows the 1-based line of each key.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
 
 MAX_NODES = 200_000
 
@@ -46,7 +42,7 @@ class LineList(list):
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: "yaml.ScalarNode") -> Any:
     value = node.value
     tag = node.tag
     if tag.endswith(":bool"):
@@ -61,7 +57,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
-def _build(node: yaml.Node, budget: list[int]) -> Any:
+def _build(node: "yaml.Node", budget: list[int]) -> Any:
+    import yaml
+
     budget[0] -= 1
     if budget[0] < 0:
         raise YamlError(f"more than {MAX_NODES} nodes (alias expansion?); not analysed")
@@ -95,8 +93,11 @@ def _build(node: yaml.Node, budget: list[int]) -> Any:
 
 def load_yaml_documents(text: str) -> list[Any]:
     """All documents of a YAML stream, or YamlError with the line of the problem."""
+    import yaml  # imported on first use: a warm audit parses no YAML
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
         try:
             nodes = []
             while loader.check_node():

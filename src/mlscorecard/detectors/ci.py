@@ -17,11 +17,18 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, YamlError, load_yaml
-from .python_code import is_test_path
+from ..engine.python import is_test_path
 
 WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+
+
+@selector("github-workflows")
+def is_github_workflow(path: str) -> bool:
+    return bool(WORKFLOW_RE.match(path))
+
 # Triggers that need a person: GitHub's workflow_dispatch, other systems' manual runs; "local"
 # (pre-commit on a developer's machine) and "external" (triggers kept outside the repository,
 # as Cloud Build's) are not counted as automated either: a person must confirm them.
@@ -103,6 +110,31 @@ class CIFacts:
                 if step.text not in entry["runs"]:
                     entry["runs"].append(step.text)
         return [{**e, "triggers": sorted(e["triggers"])} for e in merged.values()]
+
+    # -- storing (memo.py keeps the CI facts of a repository with what they were read from) --------
+    def encode(self) -> dict[str, Any]:
+        every = [*self.workflows, *self.instances]
+        index = {id(w): i for i, w in enumerate(every)}
+        return {
+            "workflows": [[w.path, w.system, w.triggers, [[s.path, s.line, s.text, s.manual] for s in w.steps],
+                           w.calls, sorted(w.effective_triggers), w.line,
+                           index[id(w.instance_of)] if w.instance_of is not None else None] for w in every],
+            "top": len(self.workflows),
+            "executions": [[e.path, index[id(e.wf)], e.line, e.how, e.manual, e.step_path]
+                           for target in self.executions for e in self.executions[target]],
+        }
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> "CIFacts":
+        every = [Workflow(path, system, triggers, [Step(*s) for s in steps], calls, set(effective), line)
+                 for path, system, triggers, steps, calls, effective, line, _ in data["workflows"]]
+        for w, row in zip(every, data["workflows"]):
+            if row[7] is not None:
+                w.instance_of = every[row[7]]
+        facts = cls(workflows=every[: data["top"]], instances=every[data["top"]:])
+        for path, wf, line, how, manual, step_path in data["executions"]:
+            facts.executions.setdefault(path, []).append(Execution(path, every[wf], line, how, manual, step_path))
+        return facts
 
 
 def _triggers(on: Any) -> list[str]:
@@ -247,9 +279,8 @@ class _CommandReader:
                 if t.endswith(".py"):
                     found.add(t)
                 continue
-            prefix = "" if t in ("", ".") else t.rstrip("/") + "/"
-            for p in self.snap.files:
-                if p.startswith(prefix) and p.endswith(".py") and accept(p):
+            for p in self.snap.under(t):
+                if p.endswith(".py") and accept(p):
                     if not any(p == i or p.startswith(i.rstrip("/") + "/") for i in ignores):
                         found.add(p)
         return sorted(found)
@@ -615,11 +646,10 @@ def _working_dir(defaults: Any) -> str | None:
 def detect_ci(snap: Snapshot) -> CIFacts:
     facts = CIFacts()
     reader = _CommandReader(snap)
-    for path in snap.paths():
-        if WORKFLOW_RE.match(path):
-            wf = _read_github_workflow(snap, path, reader, facts)
-            if wf is not None:
-                facts.workflows.append(wf)
+    for path in snap.select("github-workflows"):
+        wf = _read_github_workflow(snap, path, reader, facts)
+        if wf is not None:
+            facts.workflows.append(wf)
     from .ci_systems import read_other_systems  # GitLab, Azure, CircleCI, Jenkins, ...
 
     read_other_systems(snap, reader, facts)

@@ -11,6 +11,7 @@ import re
 import shlex
 from typing import Any
 
+from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, LineList, YamlError, load_yaml
 from .ci import CIFacts, Step, Workflow, _CommandReader, _input_defaults, add_command, substitute
@@ -403,17 +404,20 @@ def read_cloud_build(snap: Snapshot, path: str, reader: _CommandReader, facts: C
             program = step.get("entrypoint") or step["name"].split("/")[-1].split(":")[0].split("@")[0]
             command = " ".join([str(program), *(shlex.quote(a) for a in args)])
         cwd = step.get("dir") if isinstance(step.get("dir"), str) else None
-        if cwd and not any(p.startswith(cwd.rstrip("/") + "/") for p in snap.files):
+        if cwd and not snap.has_directory(cwd):
             cwd = None  # a directory the build cloned the repository into: the repository root
         add_command(wf, facts, reader, path, step.line, command, cwd)
     facts.workflows.append(wf)
 
 
+_CLOUD_BUILD_NAME = re.compile(r"cloudbuild[^/]*\.ya?ml")
+_CLOUD_BUILD_DIR = re.compile(r"(^|/)(build|cloudbuild|ci|deploy)/[^/]+\.ya?ml$")
+
+
 def _is_cloud_build(snap: Snapshot, path: str) -> bool:
-    name = posixpath.basename(path)
-    if re.fullmatch(r"cloudbuild[^/]*\.ya?ml", name):
+    if _CLOUD_BUILD_NAME.fullmatch(posixpath.basename(path)):
         return True
-    if not re.search(r"(^|/)(build|cloudbuild|ci|deploy)/[^/]+\.ya?ml$", path):
+    if not _CLOUD_BUILD_DIR.search(path):
         return False
     text = snap.read_text(path) or ""
     return bool(re.search(r"^steps:\s*$", text, re.M) and re.search(r"^-?\s*-?\s*name:\s*['\"]?(gcr\.io|\$_|[\w.-]+/)", text, re.M))
@@ -444,9 +448,23 @@ _AZURE_RE = re.compile(r"(^|/)(azure-pipelines[^/]*\.ya?ml|\.azure-pipelines/.+\
 _JENKINS_RE = re.compile(r"(^|/)(Jenkinsfile[^/]*|[^/]+\.jenkinsfile)$")
 
 
+_OTHER_CONFIGS = frozenset({".gitlab-ci.yml", ".gitlab-ci.yaml", ".circleci/config.yml", ".circleci/config.yaml",
+                            ".travis.yml", "bitbucket-pipelines.yml", "bitbucket-pipelines.yaml", ".pre-commit-config.yaml"})
+_BUILDKITE_RE = re.compile(r"\.buildkite/pipeline[^/]*\.ya?ml")
+
+
+@selector("ci-configs")
+def is_ci_config(path: str) -> bool:
+    """Paths a CI system other than GitHub Actions could be configured in (by name alone)."""
+    name = posixpath.basename(path)
+    return (path in _OTHER_CONFIGS or bool(_AZURE_RE.search(path)) or bool(_BUILDKITE_RE.fullmatch(path))
+            or (bool(_JENKINS_RE.search(path)) and not name.endswith((".md", ".txt")))
+            or (path.endswith((".yaml", ".yml")) and bool(_CLOUD_BUILD_NAME.fullmatch(name) or _CLOUD_BUILD_DIR.search(path))))
+
+
 def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -> None:
     azure = []
-    for path in snap.paths():
+    for path in snap.select("ci-configs"):
         name = posixpath.basename(path)
         if path == ".gitlab-ci.yml" or path == ".gitlab-ci.yaml":
             read_gitlab(snap, path, reader, facts)
@@ -458,7 +476,7 @@ def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -
             read_travis(snap, path, reader, facts)
         elif path in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"):
             read_bitbucket(snap, path, reader, facts)
-        elif re.fullmatch(r"\.buildkite/pipeline[^/]*\.ya?ml", path):
+        elif _BUILDKITE_RE.fullmatch(path):
             read_buildkite(snap, path, reader, facts)
         elif _JENKINS_RE.search(path) and not name.endswith((".md", ".txt")):
             read_jenkinsfile(snap, path, reader, facts)

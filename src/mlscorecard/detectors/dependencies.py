@@ -11,6 +11,7 @@ import re
 import tomllib
 from posixpath import basename
 
+from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import YamlError, load_yaml
 
@@ -55,14 +56,25 @@ def _is_pinned(spec: str, pip_syntax: bool) -> bool:
     return bool(re.search(r"[^<>!=]=[^=<>]*\d", spec))  # conda: numpy=1.26 or numpy==1.26
 
 
+def _is_conda_env(path: str) -> bool:
+    return bool(re.fullmatch(r"(environment|conda)[^/]*\.ya?ml", basename(path)))
+
+
+@selector("pinnable-manifests")
+def _pinnable(path: str) -> bool:
+    return bool(_REQ_FILE.search(path)) or _is_conda_env(path)
+
+
+@selector("dependency-manifests")
+def _manifest(path: str) -> bool:
+    return _pinnable(path) or basename(path) in ("pyproject.toml", "setup.cfg", "Pipfile")
+
+
 def pinning(snap: Snapshot) -> dict[str, tuple[int, int]]:
     """For each requirements file and conda environment: (requirements, exactly pinned ones)."""
     out: dict[str, tuple[int, int]] = {}
-    for path in snap.paths():
-        name = basename(path)
-        conda = bool(re.fullmatch(r"(environment|conda)[^/]*\.ya?ml", name))
-        if not (_REQ_FILE.search(path) or conda):
-            continue
+    for path in snap.select("pinnable-manifests"):
+        conda = _is_conda_env(path)
         text = snap.read_text(path)
         if text is None:
             continue
@@ -97,11 +109,8 @@ def declared_dependencies(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
                 continue
             found.setdefault(normalise(n), set()).add((path, _line_of(text, n)))
 
-    for path in snap.paths():
+    for path in snap.select("dependency-manifests"):
         name = basename(path)
-        if not (_REQ_FILE.search(path) or name in ("pyproject.toml", "setup.cfg", "Pipfile")
-                or re.fullmatch(r"(environment|conda)[^/]*\.ya?ml", name)):
-            continue
         text = snap.read_text(path)
         if text is None:
             continue

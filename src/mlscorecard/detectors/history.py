@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import git
-
+from ..gitcmd import GitError
 from ..globs import glob_to_regex
+from ..memo import selector
 from ..snapshot import Snapshot
 
 WINDOW = 200
@@ -31,32 +31,41 @@ MODEL_SPEC_RE = re.compile(
 )
 
 
-def _reason(exc: git.GitCommandError) -> str:
-    text = (exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'").strip()
-    return text.splitlines()[0] if text else str(exc).splitlines()[0]
-
-
-def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
-    """The facts.review block, or None when there is no history to read."""
-    if snap.repo is None or snap.commit is None:
-        return None
-    try:
-        total = int(snap.repo.git.rev_list("--count", snap.commit))
-    except git.GitCommandError as exc:
-        snap.warn(".", f"cannot read git history: {_reason(exc)}")
-        return None
+def _log_args(window: int, commit: str, with_files: bool = True) -> list[str]:
     fmt = f"--format={_SEP_RECORD}%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%B{_SEP_FILES}"
+    # --first-parent with --name-only lists, for a merge, what it brought in against the main
+    # line; --no-renames keeps git from reading blobs (a stripped mirror may lack some)
+    files = ["--name-only", "--no-renames"] if with_files else []
+    return ["log", "--first-parent", "--no-show-signature", *files, f"-n{window}", fmt, commit]
+
+
+def start_review(snap: Snapshot, window: int = WINDOW):
+    """Start the two git commands the review facts need, to collect with review_facts(started=)."""
+    assert snap.git is not None and snap.commit is not None
+    return snap.git.start("rev-list", "--count", snap.commit), snap.git.start(*_log_args(window, snap.commit))
+
+
+def review_facts(snap: Snapshot, window: int = WINDOW, started=None) -> dict[str, Any] | None:
+    """The facts.review block, or None when there is no history to read."""
+    if snap.git is None or snap.commit is None:
+        return None
+    counting, logging = started or start_review(snap, window)
+    raw, log_error = None, None
     try:
-        # --first-parent with --name-only lists, for a merge, what it brought in against the main
-        # line; --no-renames keeps git from reading blobs (a stripped mirror may lack some)
-        raw = snap.repo.git.log("--first-parent", "--no-show-signature", "--name-only", "--no-renames",
-                                f"-n{window}", fmt, snap.commit)
-    except git.GitCommandError as exc:
-        snap.warn(".", f"cannot list the files of recent commits ({_reason(exc)}); model-spec review not measured")
+        raw = snap.git.finish(logging)
+    except GitError as exc:
+        log_error = exc
+    try:
+        total = int(snap.git.finish(counting))
+    except (GitError, ValueError) as exc:
+        snap.warn(".", f"cannot read git history: {exc}")
+        return None
+    if raw is None:
+        snap.warn(".", f"cannot list the files of recent commits ({log_error}); model-spec review not measured")
         try:
-            raw = snap.repo.git.log("--first-parent", "--no-show-signature", f"-n{window}", fmt, snap.commit)
-        except git.GitCommandError as exc2:
-            snap.warn(".", f"cannot read git history: {_reason(exc2)}")
+            raw = snap.git.text(*_log_args(window, snap.commit, with_files=False))
+        except GitError as exc2:
+            snap.warn(".", f"cannot read git history: {exc2}")
             return None
     considered = reviewed = bots = model_commits = model_reviewed = 0
     examples: list[dict[str, str]] = []
@@ -102,6 +111,11 @@ def review_facts(snap: Snapshot, window: int = WINDOW) -> dict[str, Any] | None:
     return facts
 
 
+@selector("model-files")
+def is_model_file(path: str) -> bool:
+    return bool(MODEL_SPEC_RE.search(path))
+
+
 CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
 
@@ -127,7 +141,7 @@ def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
                 rules.append((n, _owner_pattern(parts[0]), parts[1:]))
             except re.error:
                 snap.warn(path, f"line {n}: pattern not understood; ignored")
-    model_files = [p for p in snap.paths() if MODEL_SPEC_RE.search(p)]
+    model_files = snap.select("model-files")
     owned: dict[str, tuple[int, list[str]]] = {}
     for f in model_files:
         for n, rx, owners in reversed(rules):  # the last matching pattern wins

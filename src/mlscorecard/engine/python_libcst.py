@@ -1,76 +1,22 @@
-"""Python detector: one libcst parse per file, one visit that collects what every code rule needs.
+"""Python facts from libcst, for source that the running interpreter's `ast` cannot parse but
+libcst can (syntax newer than this Python). The facts are those of `python.analyse_python`.
 
-Names are resolved through the file's own imports and aliases
-(``import numpy as np; np.random.seed(0)`` is ``numpy.random.seed``;
-``from torch import manual_seed as ms; ms(1)`` is ``torch.manual_seed``). We do our own small
-import pass over the CST rather than libcst's scope metadata, which costs several times more.
-Line numbers (libcst's PositionProvider, the expensive part) are computed only for files that
-hold something a rule wants.
+Only called after `ast.parse` has refused a file for its syntax (not for its depth: libcst's
+native parser overflows its stack on pathological nesting, which `ast` screens out first).
 """
 
 from __future__ import annotations
 
-import ast
 import re
-from fnmatch import fnmatchcase
-from pathlib import PurePosixPath
 from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-# pytest's default names (test_*.py, *_test.py), conftest.py, and *_tests.py, which projects run by
-# naming them on the command line or in python_files
-TEST_FILE_RE = re.compile(r"(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$")
-TEST_DIR_RE = re.compile(r"(^|/)tests?/")
-
-# Names that carry no information about the code under test: an assert over only these is a placeholder.
-_TRIVIAL_NAMES = frozenset({"print", "True", "False", "None", "len", "str", "int", "float", "bool", "isinstance", "type"})
-
-
-def is_test_path(path: str) -> bool:
-    return bool(TEST_FILE_RE.search(path))
-
-
-def is_test_context(path: str) -> bool:
-    """Test code: a pytest-collectable file, or any Python file under a tests/ directory."""
-    return bool(TEST_FILE_RE.search(path) or TEST_DIR_RE.search(path))
-
-
-def module_name(path: str) -> str:
-    p = PurePosixPath(path)
-    parts = list(p.with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
-def package_of(path: str) -> list[str]:
-    """The package a file's relative imports start from (the file's own for __init__.py)."""
-    parts = module_name(path).split(".") if module_name(path) else []
-    return parts if path.endswith("__init__.py") else parts[:-1]
-
-
-def resolve_relative(package: list[str], dots: int, module: str) -> str:
-    """`from ..mod import x` in package a.b.c (dots=2) is a.b.mod."""
-    up = dots - 1
-    base = package[: len(package) - up] if up <= len(package) else []
-    return ".".join([*base, module] if module else base)
-
-
-class _Interest:
-    """What the rules want recorded: qualified name patterns and keyword names."""
-
-    def __init__(self, patterns: list[str], keywords: set[str]) -> None:
-        self.exact = {p for p in patterns if "*" not in p}
-        self.globs = [p for p in patterns if "*" in p]
-        self.keywords = keywords
-
-    def wants(self, qualname: str | None, kwnames: list[str]) -> bool:
-        if qualname is not None:
-            if qualname in self.exact or any(fnmatchcase(qualname, g) for g in self.globs):
-                return True
-        return any(k in self.keywords for k in kwnames)
+from .python import (
+    ASSERT_LIKE_RE as _ASSERT_LIKE, EXIT_CALLS as _EXIT_CALLS, METRIC_RE, RAISES_CONTEXTS, TRIVIAL_NAMES as _TRIVIAL_NAMES,
+    Interest as _Interest, is_test_context, package_of, resolve_relative,
+)
 
 
 def _literal(node: cst.BaseExpression) -> tuple[str, Any]:
@@ -110,19 +56,9 @@ def _attr_name(node: cst.BaseExpression) -> str:
     return ".".join(d) if d else ""
 
 
-# A comparison on one of these words, guarding a raise or exit, is a quality gate.
-METRIC_RE = re.compile(
-    r"(^|_)(auc|roc|acc|accuracy|f1|precision|recall|rmse|mse|mae|mape|r2|loss|score|metric|metrics|ap|map|ndcg|"
-    r"error|threshold|drift|psi|baseline|champion|production|prod|bleu|rouge|perplexity|wer)(_|$|s$)",
-    re.I,
-)
-_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
-_ASSERT_LIKE = re.compile(r"^(assert|fail)|^assert_|_assert|^check_")
-
-
 class _Scope:
     def __init__(self) -> None:
-        self.pending: dict[str, list[int]] = {}  # name -> indexes of uses assigned to it
+        self.pending: dict[str, set[int]] = {}  # name -> indexes of uses assigned to it
         self.checked: set[str] = set()  # names read inside an assert or a gate
 
 
@@ -218,7 +154,7 @@ class _Visitor(cst.CSTVisitor):
             parts = _dotted(base.value)
             q = self.resolve(parts) if parts else None
             if q and self.interest.wants(q, []):
-                self._record(q, base, "base", [], {}, {})
+                self._record(q, base, "base", [], [], {})
         for dec in node.decorators:
             self._decorator(dec)
 
@@ -228,7 +164,7 @@ class _Visitor(cst.CSTVisitor):
         parts = _dotted(dec.decorator)
         q = self.resolve(parts) if parts else None
         if q and self.interest.wants(q, []):
-            self._record(q, dec, "decorator", [], {}, {})
+            self._record(q, dec, "decorator", [], [], {})
 
     def _mark_assertion(self) -> None:
         if self._open_tests:
@@ -264,7 +200,7 @@ class _Visitor(cst.CSTVisitor):
         for item in node.items:
             if isinstance(item.item, cst.Call):
                 d = _dotted(item.item.func)
-                if d and d[-1] in ("raises", "warns", "assertRaises", "assertWarns"):
+                if d and d[-1] in RAISES_CONTEXTS:
                     self._mark_assertion()
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -282,14 +218,14 @@ class _Visitor(cst.CSTVisitor):
         read = self.assign_names.pop()
         start = self.assign_start.pop()
         scope = self.scopes[-1]
-        produced = list(range(start, len(self.uses)))
+        produced = set(range(start, len(self.uses)))
         for name in read:  # result = report.as_dict(): result inherits what report holds
-            produced.extend(scope.pending.get(name, []))
+            produced.update(scope.pending.get(name, ()))
         if not produced:
             return
         for target in node.targets:
             for name in _target_names(target.target):
-                scope.pending.setdefault(name, []).extend(produced)
+                scope.pending.setdefault(name, set()).update(produced)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -330,7 +266,6 @@ class _Visitor(cst.CSTVisitor):
         self.uses.append({
             "name": qualname,
             "how": how,
-            "func": self.func_stack[-1] if self.func_stack else None,
             "args": args,
             "argv": argv,
             "kws": {k: v[0] for k, v in kws.items()},
@@ -405,105 +340,16 @@ def _references_code(node: cst.CSTNode) -> bool:
     return found
 
 
-_DEPTH_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
-
-
-def _guard(source: str) -> tuple[str | None, SyntaxError | None]:
-    """Reject input that would crash libcst's native parser (it overflows its stack and takes the
-    process down on a few thousand nested brackets or unary operators). CPython's own parser
-    (ast.parse: it only parses, never runs anything) guards its stack and says so."""
-    try:
-        ast.parse(source)
-    except SyntaxError as exc:
-        if any(m in str(exc.msg) for m in _DEPTH_MESSAGES):
-            return f"nested too deeply to parse ({exc.msg}, line {exc.lineno}); not analysed", exc
-        return None, exc  # let libcst decide: it also knows newer syntax than this interpreter
-    except (RecursionError, MemoryError):
-        return "nested too deeply to parse; not analysed", None
-    except ValueError:  # NUL bytes and the like
-        return "not parseable as Python source; not analysed", None
-    return None, None
-
-
-def _walk_statements(visitor: _Visitor, node: cst.CSTNode) -> None:
-    """Feed the visitor statements only (imports, test functions, asserts, `with pytest.raises`,
-    bare `self.assert*(...)` calls), without descending into expressions. About a tenth of the
-    nodes of a full visit: enough for a test file that holds no name any rule looks for."""
-    body = getattr(node, "body", None)
-    if isinstance(node, cst.SimpleStatementLine):
-        for small in node.body:
-            if isinstance(small, cst.Import):
-                visitor.visit_Import(small)
-            elif isinstance(small, cst.ImportFrom):
-                visitor.visit_ImportFrom(small)
-            elif isinstance(small, cst.Assert):
-                visitor.visit_Assert(small)
-                visitor.leave_Assert(small)
-            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                visitor.visit_Call(small.value)
-                visitor.leave_Call(small.value)
-        return
-    if isinstance(node, cst.FunctionDef):
-        visitor.visit_FunctionDef(node)
-        _walk_statements(visitor, node.body)
-        visitor.leave_FunctionDef(node)
-        return
-    if isinstance(node, cst.With):
-        visitor.visit_With(node)
-    for attr in ("body", "orelse", "finalbody", "handlers"):
-        part = body if attr == "body" else getattr(node, attr, None)
-        if isinstance(part, (list, tuple)):
-            for child in part:
-                _walk_statements(visitor, child)
-        elif isinstance(part, cst.CSTNode):
-            _walk_statements(visitor, part)
-
-
-def _line_of_regex(source: str, pattern: str) -> int:
-    m = re.search(pattern, source, re.M)
-    return source.count("\n", 0, m.start()) + 1 if m else 1
-
-
-def _import_line(source: str, name: str) -> int:
-    """Line of the import statement that brings in `name` (statement-level mode has no positions)."""
-    parts = name.split(".")
-    for k in range(len(parts), 0, -1):
-        module = re.escape(".".join(parts[:k]))
-        line = _line_of_regex(source, rf"^[ \t]*(?:from[ \t]+\.*{module}[ \t]+import\b|import[ \t]+{module}\b)")
-        if line > 1 or re.match(rf"[ \t]*(?:from[ \t]+\.*{module}[ \t]+import\b|import[ \t]+{module}\b)", source):
-            return line
-    return _line_of_regex(source, rf"^[ \t]*from[ \t]+\S+[ \t]+import[ \t(]+[^\n]*\b{re.escape(parts[-1])}\b")
-
-
-def analyse_python(path: str, source: str, interest: _Interest, full: bool = True) -> dict[str, Any]:
-    """Parse one file and return its JSON-able facts, or {"error": message}.
-
-    full=False (a test file that holds none of the rules' words) walks statements only and takes
-    import and test lines from the text, skipping libcst's costly position computation.
-    """
-    problem, ast_error = _guard(source)
-    if problem:
-        return {"error": problem}
+def analyse_with_libcst(path: str, source: str, interest: _Interest) -> dict[str, Any] | None:
+    """The facts of one file, or None when libcst cannot parse it either."""
     try:
         module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        hint = " (Python 2 code?)" if re.search(r"^\s*print\s+[^\s(=]", source, re.M) else ""
-        if ast_error is not None and ast_error.lineno:
-            return {"error": f"syntax error at line {ast_error.lineno}: {ast_error.msg}{hint}; not analysed"}
-        return {"error": f"syntax error at line {exc.raw_line}{hint}; not analysed"}
-    except RecursionError:
-        return {"error": "nested too deeply to parse; not analysed"}
-    except Exception as exc:  # libcst raises a few other types on odd input
-        return {"error": f"cannot parse: {type(exc).__name__}; not analysed"}
+    except Exception:  # ParserSyntaxError, and a few other types on odd input
+        return None
     visitor = _Visitor(path, interest)
     try:
-        if full:
-            module.visit(visitor)
-        else:
-            _walk_statements(visitor, module)
-            visitor.leave_Module(module)
-        need_lines = full and (bool(visitor.uses) or bool(visitor.gates) or is_test_path(path))
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider) if need_lines else {}
+        module.visit(visitor)
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     except RecursionError:
         return {"error": "nested too deeply to analyse; not analysed"}
 
@@ -511,37 +357,19 @@ def analyse_python(path: str, source: str, interest: _Interest, full: bool = Tru
         pos = positions.get(node)
         return pos.start.line if pos is not None else 1
 
-    if full:
-        imports = {(name, line_of(node)) for name, node in visitor.imports}
-        test_lines = [line_of(node) for _, node, _ in visitor.test_functions]
-    else:
-        imports = {(name, _import_line(source, name)) for name, node in visitor.imports}
-        test_lines = [_line_of_regex(source, rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(n)}\b")
-                      for n, _, _ in visitor.test_functions]
     uses = []
     for use, (node, kw_nodes) in zip(visitor.uses, visitor.use_nodes):
         uses.append({**use, "line": line_of(node), "kwl": {k: line_of(n) for k, n in kw_nodes.items()}})
     return {
-        "imports": sorted(imports, key=lambda t: (t[1], t[0])),
+        "imports": [list(i) for i in sorted({(name, line_of(node)) for name, node in visitor.imports},
+                                            key=lambda t: (t[1], t[0]))],
         "uses": uses,
         "tests": visitor.tests,
         "meaningful_tests": visitor.meaningful_tests,
-        # [name, line, asserts something real, parameter names]
         "test_functions": [
-            [name, line, meaningful, params]
-            for (name, _node, params), line, meaningful in zip(visitor.test_functions, test_lines, visitor.test_meaning)
+            [name, line_of(node), meaningful, params]
+            for (name, node, params), meaningful in zip(visitor.test_functions, visitor.test_meaning)
         ],
-        # [line, metric word or None]: threshold checks that raise or exit (outside tests)
         "gates": [[line_of(node), word] for node, word in visitor.gates],
         "defines": visitor.defines,
     }
-
-
-def make_interest(rules: list) -> _Interest:
-    patterns: list[str] = []
-    keywords: set[str] = set()
-    for rule in rules:
-        patterns.extend(rule.match.get("calls", []) or [])
-        keywords.update((rule.match.get("keywords") or {}).keys())
-        keywords.update(rule.match.get("any_keywords") or [])
-    return _Interest(patterns, keywords)

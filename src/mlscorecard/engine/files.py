@@ -1,0 +1,217 @@
+"""Everything derived from one file's bytes, in one pass, cached per blob.
+
+`analyse_file(plan, path, data)` decodes the file once, finds every rule's literals in it in
+one scan, works out its contexts and imports, parses it (Python files and notebooks that a code
+rule could match, and every test file) and runs every *file-scope* matcher on it. The result is
+a small JSON-able dict, cached under the file's blob sha and path (the path matters: contexts,
+relative imports and path globs depend on it), so a warm audit reads no blob and runs no
+regular expression or parser: it only combines these per-file results (`collect.py`).
+
+What depends on several files (imports resolved to local modules, CI, history) is never part
+of this result; it is computed on every audit from the per-file facts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..globs import glob_to_regex
+from ..matchers import FileView, contexts_allow, load_all
+from ..matchers.python import target_text_criteria
+from ..matchers.text import path_selector
+from ..snapshot import decode_source
+from .literals import LiteralScanner
+from .notebooks import NotebookError, notebook_source
+from .python import analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
+
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
+_DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+CODE_SUFFIXES = (".py", ".ipynb")
+
+
+def text_imports(path: str, text: str) -> list[str]:
+    """Modules a file imports, read from its text (cheap; relative imports resolved)."""
+    package = package_of(path)
+    out = []
+    for m in _IMPORT_RE.finditer(text):
+        if m.group(1) is not None:
+            mod = m.group(1)
+            dots = len(mod) - len(mod.lstrip("."))
+            out.append(resolve_relative(package, dots, mod.lstrip(".")) if dots else mod)
+        else:
+            for part in m.group(2).split(","):
+                name = part.strip().split()[0] if part.strip() else ""
+                if name:
+                    out.append(name)
+    return out
+
+
+def file_contexts(path: str, text: str, imports: list[str], contexts: dict) -> frozenset[str]:
+    ctx = set()
+    if is_test_context(path):
+        ctx.add("test")
+    if path.endswith(".ipynb"):
+        ctx.add("notebook")
+    defines = None
+    imported = None  # every module an import names, with its parents (a.b.c: a, a.b, a.b.c)
+    for c in contexts.values():
+        if c.exclude_path_regex is not None and c.exclude_path_regex.search(path):
+            continue
+        if c.path_regex is not None and c.path_regex.search(path):
+            ctx.add(c.name)
+            continue
+        if c.imports_any:
+            if imported is None:
+                imported = {".".join(parts[:k]) for i in imports for parts in [i.split(".")]
+                            for k in range(1, len(parts) + 1)}
+            if not imported.isdisjoint(c.imports_any):
+                ctx.add(c.name)
+                continue
+        if c.defines_any:
+            defines = defines if defines is not None else set(_DEF_RE.findall(text))
+            if defines.intersection(c.defines_any):
+                ctx.add(c.name)
+    return frozenset(ctx)
+
+
+def default_contexts(path: str) -> frozenset[str]:
+    """Contexts of a file that is not code (a config, a script): test or nothing, by its path."""
+    return frozenset({"test"}) if is_test_context(path) else frozenset()
+
+
+class ScanPlan:
+    """What the heuristics ask of every file, prepared once per audit (and per worker). Only the
+    path filter is built up front; the rest (literal automaton, compiled patterns) when the
+    first file is analysed, so a warm audit, which analyses none, never builds it."""
+
+    def __init__(self, heur) -> None:
+        self.heur = heur
+        kinds = load_all()
+        self.file_rules = [r for r in heur.rules if kinds[r.kind].scope == "file"]
+        globs = sorted({g for r in self.file_rules if r.kind in ("text", "secrets") for g in r.match["paths"]})
+        self.wanted = re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in globs) + r"\Z") if globs else None
+        self._ready = False
+
+    def prepare(self) -> "ScanPlan":
+        if self._ready:
+            return self
+        heur, kinds = self.heur, load_all()
+        self.contexts = heur.contexts
+        self.functions = {r.id: kinds[r.kind].function for r in self.file_rules}
+        code_rules = [r for r in heur.rules if r.kind in ("python-call", "python-gate")]
+        self.interest = make_interest(code_rules)
+        # the pre-filter: (word groups, rule match) — a file is parsed when, for a rule whose
+        # contexts allow the file, all words of one of its groups occur in the text
+        self.prefilters = [(r.tokens, r.match) for r in code_rules if r.tokens]
+        self.vocabulary = frozenset(w for groups, _ in self.prefilters for g in groups for w in g)
+        literals: set[str] = {w.lower() for w in self.vocabulary}
+        for r in self.file_rules:
+            if r.kind == "text":
+                literals.update(r.match.get("literals") or [])
+            elif r.kind == "secrets":
+                for lits in (r.match.get("literals") or {}).values():
+                    literals.update(lits)
+        self.scanner = LiteralScanner(literals)
+        self.targets = {r.id: target_text_criteria(r) for r in heur.rules if r.kind == "python-test-imports"}
+        self.selectors = {r.id: path_selector(r) for r in self.file_rules if r.kind in ("text", "secrets")}
+        self.code_only = frozenset(r.id for r in self.file_rules if r.kind.startswith("python-"))
+        self.contextual = frozenset(r.id for r in self.file_rules if r.match.get("context") or r.match.get("not_context"))
+        self._ready = True
+        return self
+
+    def wants(self, path: str) -> bool:
+        """Whether anything would look at this file (code, or a path some text rule reads)."""
+        return path.endswith(CODE_SUFFIXES) or bool(self.wanted is not None and self.wanted.match(path))
+
+    def needs_parse(self, path: str, source: str, ctx: frozenset[str], found: frozenset[str]) -> bool:
+        """Test files always (their tests and imports are facts); other code when, for a code rule
+        its contexts allow, every word of one of its groups occurs in the text (first as a
+        substring of the lower-cased text, from the one literal scan; then as a word)."""
+        if is_test_path(path):
+            return True
+        groups = [g for groups, match in self.prefilters if contexts_allow(match, ctx)
+                  for g in groups if all(w.lower() in found for w in g)]
+        if not groups:
+            return False
+        present = self.vocabulary.intersection(_WORD_RE.findall(source))
+        return any(present.issuperset(g) for g in groups)
+
+
+_PLANS: dict[tuple[int, str], tuple[object, ScanPlan]] = {}
+
+
+def scan_plan(heur) -> ScanPlan:
+    """The plan for these heuristics, built once per process."""
+    key = (id(heur), heur.digest)
+    held = _PLANS.get(key)
+    if held is None or held[0] is not heur:
+        held = _PLANS[key] = (heur, ScanPlan(heur))
+    return held[1]
+
+
+def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
+    """The per-file result: warnings, contexts, imports, Python facts, file-scope findings."""
+    plan.prepare()
+    text, problem = decode_source(path, data)
+    if problem:
+        return {"warn": [problem]}
+    out: dict[str, Any] = {}
+    warnings: list[str] = []
+    source = None
+    cells = None
+    if path.endswith(".ipynb"):
+        try:
+            nb = notebook_source(text)
+        except NotebookError as exc:
+            warnings.append(str(exc))
+        else:
+            source, cells = nb.source, (nb.cell_starts, nb.cell_numbers)
+            out["nb"] = [nb.cell_starts, nb.cell_numbers]
+    elif path.endswith(".py"):
+        source = text
+        out["py"] = 1
+    found_text = plan.scanner.found(text.lower())
+    found_source = found_text if source is text else (plan.scanner.found(source.lower()) if source else frozenset())
+    pf = None
+    if source is not None:
+        imports = text_imports(path, source)
+        ctx = file_contexts(path, source, imports, plan.contexts)
+        out["imp"] = imports
+        out["ctx"] = sorted(ctx)
+        if plan.needs_parse(path, source, ctx, found_source):
+            pf = analyse_python(path, source, plan.interest)
+            out["pf"] = pf
+            if "error" in pf:
+                warnings.append(pf["error"])
+        if path.endswith(".py") and not is_test_context(path) and plan.targets:
+            tgt = {}
+            for rule_id, criteria in plan.targets.items():
+                ok = [i for i, (imports_re, defines_re) in enumerate(criteria)
+                      if (imports_re or defines_re)
+                      and (imports_re is None or imports_re.search(source))
+                      and (defines_re is None or defines_re.search(source))]
+                if ok:
+                    tgt[rule_id] = ok
+            if tgt:
+                out["tgt"] = tgt
+    else:
+        ctx = default_contexts(path)
+    view = FileView(path, text, source, ctx, pf, cells, found_text, found_source)
+    rows = []
+    for rule in plan.file_rules:
+        rid = rule.id
+        if rid in plan.code_only:
+            if pf is None:
+                continue
+        elif not plan.selectors[rid](path):
+            continue
+        if rid in plan.contextual and not contexts_allow(rule.match, ctx):
+            continue
+        rows.extend(f.to_row() for f in plan.functions[rid](rule, view))
+    if rows:
+        out["f"] = rows
+    if warnings:
+        out["warn"] = warnings
+    return out

@@ -1,0 +1,675 @@
+"""Python facts from CPython's `ast`: one parse per file, one visit that collects what every code
+rule needs.
+
+Names are resolved through the file's own imports and aliases
+(``import numpy as np; np.random.seed(0)`` is ``numpy.random.seed``;
+``from torch import manual_seed as ms; ms(1)`` is ``torch.manual_seed``; relative imports
+against the file's package). `ast.parse` only parses: nothing in the file runs. Its tree
+carries line numbers, so no second pass is needed for positions.
+
+Source that this interpreter cannot parse but libcst can (syntax newer than the running
+Python) goes to the libcst visitor in `python_libcst.py`, which returns the same facts.
+
+The facts of one file are a JSON-able dict:
+
+- ``imports``: ``[name, line]`` per imported name, sorted by line;
+- ``uses``: calls, decorators, base classes and attribute assignments whose resolved name (or
+  one of whose keywords) some rule asks about: ``name``, ``how``, positional argument kinds
+  (``args``) and short literal values (``argv``), keyword kinds (``kws``), values (``kwv``) and
+  lines (``kwl``), ``line``, and ``asserted`` (an assert, an assert-like call or a gate checks
+  the result, directly or through a variable);
+- ``tests``/``meaningful_tests`` and ``test_functions`` (``[name, line, asserts something real,
+  parameter names]``): a placeholder such as ``assert print() is None`` asserts nothing real;
+- ``gates``: ``[line, metric word or None]`` for threshold checks that raise or exit (outside
+  tests); ``defines``: top-level function names;
+- or ``{"error": message}`` when the file cannot be analysed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import fnmatch
+from pathlib import PurePosixPath
+from typing import Any
+
+# pytest's default names (test_*.py, *_test.py), conftest.py, and *_tests.py, which projects run by
+# naming them on the command line or in python_files
+TEST_FILE_RE = re.compile(r"(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$")
+TEST_DIR_RE = re.compile(r"(^|/)tests?/")
+
+# Names that carry no information about the code under test: an assert over only these is a placeholder.
+TRIVIAL_NAMES = frozenset({"print", "True", "False", "None", "len", "str", "int", "float", "bool", "isinstance", "type"})
+
+# A comparison on one of these words, guarding a raise or exit, is a quality gate.
+METRIC_RE = re.compile(
+    r"(^|_)(auc|roc|acc|accuracy|f1|precision|recall|rmse|mse|mae|mape|r2|loss|score|metric|metrics|ap|map|ndcg|"
+    r"error|threshold|drift|psi|baseline|champion|production|prod|bleu|rouge|perplexity|wer)(_|$|s$)",
+    re.I,
+)
+EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+ASSERT_LIKE_RE = re.compile(r"^(assert|fail)|^assert_|_assert|^check_")
+RAISES_CONTEXTS = frozenset({"raises", "warns", "assertRaises", "assertWarns"})
+DEPTH_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
+
+
+def is_test_path(path: str) -> bool:
+    return bool(TEST_FILE_RE.search(path))
+
+
+def is_test_context(path: str) -> bool:
+    """Test code: a pytest-collectable file, or any Python file under a tests/ directory."""
+    return bool(TEST_FILE_RE.search(path) or TEST_DIR_RE.search(path))
+
+
+def module_name(path: str) -> str:
+    p = PurePosixPath(path)
+    parts = list(p.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def package_of(path: str) -> list[str]:
+    """The package a file's relative imports start from (the file's own for __init__.py)."""
+    parts = module_name(path).split(".") if module_name(path) else []
+    return parts if path.endswith("__init__.py") else parts[:-1]
+
+
+def resolve_relative(package: list[str], dots: int, module: str) -> str:
+    """`from ..mod import x` in package a.b.c (dots=2) is a.b.mod."""
+    up = dots - 1
+    base = package[: len(package) - up] if up <= len(package) else []
+    return ".".join([*base, module] if module else base)
+
+
+class Interest:
+    """What the rules want recorded: qualified name patterns and keyword names."""
+
+    def __init__(self, patterns: list[str], keywords: set[str]) -> None:
+        self.exact = {p for p in patterns if "*" not in p}
+        self.globs = [p for p in patterns if "*" in p]
+        self.keywords = keywords
+        # one regular expression for all globs (fnmatch's own translation), not one match per glob
+        self._globs = re.compile("|".join(fnmatch.translate(g) for g in self.globs)) if self.globs else None
+
+    def wants(self, qualname: str | None, kwnames: list[str]) -> bool:
+        if qualname is not None:
+            if qualname in self.exact or (self._globs is not None and self._globs.match(qualname)):
+                return True
+        if kwnames:
+            keywords = self.keywords
+            return any(k in keywords for k in kwnames)
+        return False
+
+    def patterns(self) -> list[str]:
+        return sorted(self.exact) + self.globs
+
+
+def make_interest(rules: list) -> Interest:
+    patterns: list[str] = []
+    keywords: set[str] = set()
+    for rule in rules:
+        patterns.extend(rule.match.get("calls", []) or [])
+        keywords.update((rule.match.get("keywords") or {}).keys())
+        keywords.update(rule.match.get("any_keywords") or [])
+    return Interest(patterns, keywords)
+
+
+# ------------------------------------------------------------------------- expression helpers
+def literal(node: ast.expr) -> tuple[str, Any]:
+    """(kind, value) of an argument: kinds int, float, str, bool, none, expr; short literals keep their value."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if value is True or value is False:
+            return "bool", value
+        if value is None:
+            return "none", None
+        if isinstance(value, int):
+            return "int", value
+        if isinstance(value, float):
+            return "float", None
+        if isinstance(value, str):
+            return "str", value if len(value) <= 60 else None
+        if isinstance(value, bytes):
+            return "str", None
+        return "expr", None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant) \
+            and type(node.operand.value) is int:
+        return "int", None
+    if isinstance(node, ast.JoinedStr):
+        return "str", None
+    return "expr", None
+
+
+MAX_DOTTED = 500  # a.b.c... longer than this is not code anyone wrote: the file is not analysed
+
+
+class TooDeep(Exception):
+    pass
+
+
+def dotted(node: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+        if len(parts) > MAX_DOTTED:
+            raise TooDeep
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return parts[::-1]
+    return None
+
+
+# Fields that can hold nodes, per expression type (the rest hold names, numbers, operators).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    ast.BoolOp: ("values",), ast.NamedExpr: ("target", "value"), ast.BinOp: ("left", "right"),
+    ast.UnaryOp: ("operand",), ast.Lambda: ("args", "body"), ast.IfExp: ("test", "body", "orelse"),
+    ast.Dict: ("keys", "values"), ast.Set: ("elts",), ast.ListComp: ("elt", "generators"),
+    ast.SetComp: ("elt", "generators"), ast.DictComp: ("key", "value", "generators"),
+    ast.GeneratorExp: ("elt", "generators"), ast.Await: ("value",), ast.Yield: ("value",),
+    ast.YieldFrom: ("value",), ast.Compare: ("left", "comparators"), ast.Call: ("func", "args", "keywords"),
+    ast.FormattedValue: ("value", "format_spec"), ast.JoinedStr: ("values",), ast.Constant: (),
+    ast.Attribute: ("value",), ast.Subscript: ("value", "slice"), ast.Starred: ("value",), ast.Name: (),
+    ast.List: ("elts",), ast.Tuple: ("elts",), ast.Slice: ("lower", "upper", "step"),
+    ast.comprehension: ("target", "iter", "ifs"), ast.keyword: ("value",), ast.arg: ("annotation",),
+    ast.arguments: ("posonlyargs", "args", "vararg", "kwonlyargs", "kw_defaults", "kwarg", "defaults"),
+}
+
+
+def _child_fields(t: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(t)
+    if fields is None:  # a node type this table does not know (newer Python): every field that holds nodes
+        fields = ()
+        if isinstance(t, type) and issubclass(t, ast.AST):
+            fields = tuple(f for f in t._fields if f not in ("ctx", "type_comment", "id", "attr", "name", "arg",
+                                                             "value" if t is ast.Constant else "", "kind",
+                                                             "conversion", "is_async", "level", "module", "names"))
+        _CHILD_FIELDS[t] = fields
+    return fields
+
+
+def _names_in(node: ast.AST) -> list[str]:
+    """Every identifier an expression mentions: names, attribute names, keyword names, lambda
+    parameters (what a check or an assignment reads)."""
+    out: list[str] = []
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        n = pop()
+        t = n.__class__
+        if t is ast.Name:
+            out.append(n.id)
+            continue
+        if t is ast.Constant or n is None:
+            continue
+        if t is ast.Attribute:
+            out.append(n.attr)
+            push(n.value)
+            continue
+        if t is ast.keyword or t is ast.arg:
+            if n.arg is not None:
+                out.append(n.arg)
+        for f in _child_fields(t):
+            v = getattr(n, f)
+            if v is None:
+                continue
+            if v.__class__ is list:
+                extend(v)
+            else:
+                push(v)
+    return out
+
+
+def references_code(node: ast.AST) -> bool:
+    """True when an expression names something beyond literals and trivial builtins."""
+    return any(name not in TRIVIAL_NAMES for name in _names_in(node))
+
+
+_ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
+def threshold(test: ast.expr) -> tuple[bool, str | None]:
+    """Whether an expression holds a threshold comparison (<, <=, >, >=), and the metric-like name
+    it checks, if any. Equality tests (status == "False") are flags, not thresholds."""
+    has_compare = False
+    found: str | None = None
+    for n in _walk_in_order(test):
+        if isinstance(n, ast.Compare) and any(isinstance(op, _ORDERING) for op in n.ops):
+            has_compare = True
+        if found is None:
+            word = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, _AttrName) else \
+                n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else None
+            if word is not None and METRIC_RE.search(word):
+                found = word
+    return has_compare, (found if has_compare else None)
+
+
+def _walk_in_order(node: ast.AST):
+    """Nodes in source order (pre-order; an attribute's value before its name is checked)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Attribute):  # `self.auc`: `self` is read before `auc`
+            stack.append(_AttrName(n))
+            stack.append(n.value)
+            continue
+        yield n
+        stack.extend(reversed(list(ast.iter_child_nodes(n))))
+
+
+class _AttrName:
+    """Stands for an attribute's name in source-order walks."""
+
+    __slots__ = ("attr",)
+    _fields = ()
+
+    def __init__(self, node: ast.Attribute) -> None:
+        self.attr = node.attr
+
+
+def raises(body: list[ast.stmt]) -> bool:
+    """True when a block raises or exits at its top level (the body of a gate)."""
+    for stmt in body:
+        if isinstance(stmt, ast.Raise):
+            return True
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            d = dotted(stmt.value.func)
+            if d and ".".join(d) in EXIT_CALLS:
+                return True
+    return False
+
+
+def target_names(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Starred):
+        return target_names(node.value)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [n for el in node.elts for n in target_names(el)]
+    return []
+
+
+# ------------------------------------------------------------------------- the visitor
+class _Scope:
+    __slots__ = ("pending", "checked")
+
+    def __init__(self) -> None:
+        self.pending: dict[str, set[int]] = {}  # name -> indexes of uses assigned to it
+        self.checked: set[str] = set()  # names read inside an assert or a gate
+
+
+MAX_DEPTH = 500  # expressions nested deeper than this (generated code) are not analysed
+
+
+def _depth(node: ast.AST) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        for f in _child_fields(type(n)):
+            v = getattr(n, f)
+            for x in (v if v.__class__ is list else (v,)):
+                if isinstance(x, ast.AST):
+                    stack.append((x, d + 1))
+    return deepest
+
+
+_Name, _Constant, _Call, _Attribute = ast.Name, ast.Constant, ast.Call, ast.Attribute
+
+
+def _calls_in(node: ast.AST) -> list[ast.Call]:
+    """Every call in an expression, in source order (an outer call before the calls inside it)."""
+    calls: list[ast.Call] = []
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    fields_of = _CHILD_FIELDS.get
+    while stack:
+        n = pop()
+        t = n.__class__
+        if t is _Name or t is _Constant:  # about half of all nodes: nothing below them
+            continue
+        if t is _Attribute:
+            push(n.value)
+            continue
+        if t is _Call:
+            calls.append(n)
+            push(n.func)
+            extend(n.args)
+            extend(n.keywords)
+            continue
+        if n is None:  # a dict's keys, a function's keyword defaults
+            continue
+        for f in fields_of(t) or _child_fields(t):
+            v = getattr(n, f)
+            if v is None:
+                continue
+            if v.__class__ is list:
+                extend(v)
+            else:
+                push(v)
+    if len(calls) > 1:
+        calls.sort(key=lambda c: (c.lineno, c.col_offset, -(c.end_lineno or 0), -(c.end_col_offset or 0)))
+    return calls
+
+
+def _too_deep(node: ast.AST) -> bool:
+    """Only for expressions long enough to hide pathological nesting (generated code): the
+    depth costs a second walk, so it is measured only where the source span is large."""
+    span = (node.end_lineno or 0) - node.lineno
+    width = (node.end_col_offset or 0) - node.col_offset
+    return (span > 200 or width > 2 * MAX_DEPTH) and _depth(node) > MAX_DEPTH
+
+
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+class _Visitor:
+    """One walk over a module's statements; each expression's calls are found in one pass over
+    its subtree (no per-node dispatch): a few times faster than an ast.NodeVisitor."""
+
+    def __init__(self, path: str, interest: Interest) -> None:
+        self.package = package_of(path)
+        self.interest = interest
+        self.in_test_file = is_test_context(path)
+        self.aliases: dict[str, str] = {}
+        self.imports: set[tuple[str, int]] = set()
+        self.uses: list[dict[str, Any]] = []
+        self.depth = 0  # functions entered
+        self.scopes: list[_Scope] = [_Scope()]
+        self.tests = 0
+        self.test_functions: list[list[Any]] = []  # [name, line, meaningful, params]
+        self._open_tests: list[list[Any]] = []
+        self.defines: list[str] = []
+        self.gates: list[list[Any]] = []
+        self.handlers = {
+            ast.Import: self._import, ast.ImportFrom: self._import_from, ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function, ast.ClassDef: self._class, ast.Assert: self._assert,
+            ast.If: self._if, ast.With: self._with, ast.AsyncWith: self._with, ast.Assign: self._assign,
+            ast.Expr: self._value, ast.Return: self._value,
+        }
+
+    def module(self, tree: ast.Module) -> None:
+        self._statements(tree.body)
+        self._close_scope()
+
+    def _statements(self, body: list) -> None:
+        handlers = self.handlers
+        for stmt in body:
+            handler = handlers.get(type(stmt))
+            if handler is not None:
+                handler(stmt)
+            else:
+                self._parts(stmt)
+
+    def _parts(self, node: ast.AST) -> None:
+        """A statement (or handler, case, item) without special meaning: its expressions and its
+        nested statements, in field order."""
+        for f in node._fields:
+            v = getattr(node, f, None)
+            if v is None:
+                continue
+            if v.__class__ is list:
+                if f in _STATEMENT_LISTS and v and isinstance(v[0], ast.stmt):
+                    self._statements(v)
+                    continue
+                for x in v:
+                    if isinstance(x, ast.expr):
+                        self._expression(x)
+                    elif isinstance(x, ast.AST) and not isinstance(x, ast.stmt):
+                        self._parts(x)
+                    elif isinstance(x, ast.stmt):
+                        self._statements([x])
+            elif isinstance(v, ast.expr):
+                self._expression(v)
+            elif isinstance(v, ast.AST) and not isinstance(v, (ast.expr_context, ast.operator)):
+                self._parts(v)
+
+    def _value(self, node: ast.Expr | ast.Return) -> None:
+        if node.value is not None:
+            self._expression(node.value)
+
+    # imports -------------------------------------------------------------------------
+    def _import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            full = alias.name
+            if alias.asname is not None:
+                self.aliases[alias.asname] = full
+            else:
+                head = full.split(".")[0]
+                self.aliases.setdefault(head, head)
+            self.imports.add((full, node.lineno))
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level:
+            module = resolve_relative(self.package, node.level, module)
+        for alias in node.names:
+            if alias.name == "*":
+                self.imports.add((module, node.lineno))
+                continue
+            full = f"{module}.{alias.name}" if module else alias.name
+            self.aliases[alias.asname or alias.name] = full
+            self.imports.add((full, node.lineno))
+
+    def resolve(self, parts: list[str]) -> str | None:
+        head = parts[0]
+        if head in self.aliases:
+            return ".".join([self.aliases[head], *parts[1:]])
+        return None
+
+    # functions, classes and tests ---------------------------------------------------------
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        name = node.name
+        if not self.depth:
+            self.defines.append(name)
+        self.depth += 1
+        self.scopes.append(_Scope())
+        is_test = name.startswith("test")
+        if is_test:
+            self.tests += 1
+            entry = [name, node.lineno, False, [a.arg for a in node.args.args]]
+            self.test_functions.append(entry)
+            self._open_tests.append(entry)
+        for dec in node.decorator_list:
+            self._decorator(dec)
+        for dec in node.decorator_list:
+            self._expression(dec)
+        self._parts(node.args)
+        if node.returns is not None:
+            self._expression(node.returns)
+        self._statements(node.body)
+        self.depth -= 1
+        self._close_scope()
+        if is_test:
+            self._open_tests.pop()
+
+    def _close_scope(self) -> None:
+        scope = self.scopes.pop() if len(self.scopes) > 1 else self.scopes[0]
+        for name in scope.pending.keys() & scope.checked:
+            for i in scope.pending[name]:
+                self.uses[i]["asserted"] = True
+
+    def _class(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            parts = dotted(base)
+            q = self.resolve(parts) if parts else None
+            if q and self.interest.wants(q, []):
+                self._record(q, base.lineno, "base", [], [], {}, asserted=False)
+        for dec in node.decorator_list:
+            self._decorator(dec)
+        for expr in (*node.decorator_list, *node.bases):
+            self._expression(expr)
+        for kw in node.keywords:
+            self._expression(kw.value)
+        self._statements(node.body)
+
+    def _decorator(self, dec: ast.expr) -> None:
+        if isinstance(dec, ast.Call):
+            return  # recorded as a call
+        parts = dotted(dec)
+        q = self.resolve(parts) if parts else None
+        if q and self.interest.wants(q, []):
+            self._record(q, dec.lineno, "decorator", [], [], {}, asserted=False)
+
+    def _mark_assertion(self) -> None:
+        if self._open_tests:
+            self._open_tests[-1][2] = True
+
+    # checks: asserts, assert-like calls, gates ------------------------------------------------
+    def _assert(self, node: ast.Assert) -> None:
+        if references_code(node.test):
+            self._mark_assertion()
+        if not self.in_test_file:
+            has_threshold, word = threshold(node.test)
+            if has_threshold:
+                self.gates.append([node.lineno, word])
+        self._expression(node.test, checked=True)
+        if node.msg is not None:
+            self._expression(node.msg, checked=True)
+
+    def _if(self, node: ast.If) -> None:
+        if raises(node.body):
+            has_threshold, word = threshold(node.test)
+            if has_threshold and not self.in_test_file:
+                self.gates.append([node.lineno, word])
+            self._expression(node.test, checked=True)
+        else:
+            self._expression(node.test)
+        self._statements(node.body)
+        self._statements(node.orelse)
+
+    def _with(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            if isinstance(item.context_expr, ast.Call):
+                d = dotted(item.context_expr.func)
+                if d and d[-1] in RAISES_CONTEXTS:
+                    self._mark_assertion()
+        for item in node.items:
+            self._expression(item.context_expr)
+            if item.optional_vars is not None:
+                self._expression(item.optional_vars)
+        self._statements(node.body)
+
+    # assignments: which names hold the result of a recorded use -------------------------------
+    def _assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            parts = dotted(target)
+            q = self.resolve(parts) if parts and len(parts) > 1 else None
+            if q and self.interest.wants(q, []):
+                kind, value = literal(node.value)
+                self._record(q, target.lineno, "assign", [kind], [value], {}, asserted=False)
+        for target in node.targets:
+            self._expression(target)
+        start = len(self.uses)
+        self._expression(node.value)
+        scope = self.scopes[-1]
+        produced = set(range(start, len(self.uses)))
+        if scope.pending:  # result = report.as_dict(): result inherits what report holds
+            for name in set(_names_in(node.value)):
+                produced.update(scope.pending.get(name, ()))
+        if not produced:
+            return
+        for target in node.targets:
+            for name in target_names(target):
+                scope.pending.setdefault(name, set()).update(produced)
+
+    # expressions: the calls in them ---------------------------------------------------------
+    def _expression(self, expr: ast.expr, checked: bool = False) -> None:
+        t = expr.__class__
+        if t is _Name or t is _Constant:
+            if checked and t is _Name:
+                self.scopes[-1].checked.add(expr.id)
+            return
+        if _too_deep(expr):
+            raise TooDeep
+        if checked:
+            self.scopes[-1].checked.update(_names_in(expr))
+        calls = _calls_in(expr)
+        if not calls:
+            return
+        inside_checks: set[int] = set()  # calls within an assert-like call are checked too
+        wants = self.interest.wants
+        for call in calls:
+            parts = dotted(call.func)
+            qualname = self.resolve(parts) if parts else None
+            if parts and ASSERT_LIKE_RE.search(parts[-1]):
+                if self._open_tests and any(
+                        references_code(a) for a in (*call.args, *(k.value for k in call.keywords))):
+                    self._mark_assertion()
+                self.scopes[-1].checked.update(_names_in(call))
+                inside_checks.update(id(c) for c in _calls_in(call))
+            kwnames = [k.arg for k in call.keywords if k.arg is not None]
+            if not wants(qualname, kwnames):
+                continue
+            args, argv = [], []
+            for a in call.args:
+                if not isinstance(a, ast.Starred):
+                    kind, value = literal(a)
+                    args.append(kind)
+                    argv.append(value)
+            kws = {k.arg: literal(k.value) for k in call.keywords if k.arg is not None}
+            kwl = {k.arg: k.lineno for k in call.keywords if k.arg is not None and k.arg in self.interest.keywords}
+            self._record(qualname or ".".join(parts or []), call.lineno, "call", args, argv, kws,
+                         asserted=checked or id(call) in inside_checks, kwl=kwl)
+
+    def _record(self, qualname: str, line: int, how: str, args: list, argv: list, kws: dict, *,
+                asserted: bool, kwl: dict | None = None) -> None:
+        self.uses.append({
+            "name": qualname,
+            "how": how,
+            "args": args,
+            "argv": argv,
+            "kws": {k: v[0] for k, v in kws.items()},
+            "kwv": {k: v[1] for k, v in kws.items() if v[1] is not None},
+            "asserted": asserted,
+            "line": line,
+            "kwl": kwl or {},
+        })
+
+
+def _python2_hint(source: str) -> str:
+    return " (Python 2 code?)" if re.search(r"^\s*print\s+[^\s(=]", source, re.M) else ""
+
+
+def parse_error(source: str, exc: SyntaxError) -> str | None:
+    """The warning for source `ast` refuses, or None when another parser may still read it."""
+    if any(m in str(exc.msg) for m in DEPTH_MESSAGES):
+        return f"nested too deeply to parse ({exc.msg}, line {exc.lineno}); not analysed"
+    return None
+
+
+def analyse_python(path: str, source: str, interest: Interest) -> dict[str, Any]:
+    """Parse one file and return its JSON-able facts, or {"error": message}."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        deep = parse_error(source, exc)
+        if deep:
+            return {"error": deep}
+        from .python_libcst import analyse_with_libcst  # newer syntax than this interpreter knows?
+
+        result = analyse_with_libcst(path, source, interest)
+        if result is None:
+            where = f" at line {exc.lineno}" if exc.lineno else ""
+            return {"error": f"syntax error{where}: {exc.msg}{_python2_hint(source)}; not analysed"}
+        return result
+    except (RecursionError, MemoryError):
+        return {"error": "nested too deeply to parse; not analysed"}
+    except ValueError:  # NUL bytes and the like
+        return {"error": "not parseable as Python source; not analysed"}
+    visitor = _Visitor(path, interest)
+    try:
+        visitor.module(tree)
+    except (RecursionError, TooDeep):
+        return {"error": "nested too deeply to analyse; not analysed"}
+    return {
+        "imports": [list(i) for i in sorted(visitor.imports, key=lambda t: (t[1], t[0]))],
+        "uses": visitor.uses,
+        "tests": visitor.tests,
+        "meaningful_tests": sum(1 for t in visitor.test_functions if t[2]),
+        "test_functions": visitor.test_functions,
+        "gates": visitor.gates,
+        "defines": visitor.defines,
+    }

@@ -1,0 +1,70 @@
+"""CI matchers: what automated pipelines run (commands, repository files) and on which triggers."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import Finding, contexts_allow, register
+
+if TYPE_CHECKING:
+    from ..collect import RepoFacts
+
+
+@register("ci-run", "repo", {"pattern", "triggers"})
+def match_ci_run(rule, facts: "RepoFacts") -> list[Finding]:
+    m = rule.match
+    pattern = re.compile(m["pattern"], re.M)
+    want_triggers = set(m.get("triggers") or [])
+    out = []
+    for wf in facts.ci.workflows:
+        if not wf.automated:
+            continue
+        if want_triggers and not (wf.effective_triggers & want_triggers):
+            continue
+        for step in wf.steps:
+            mo = pattern.search(step.text)
+            if mo:
+                summary = f"{rule.summary}: {mo.group(0).strip()[:60]} ({wf.path}, on {', '.join(sorted(wf.effective_triggers))})"
+                out.append(Finding(rule.id, step.path, step.line, summary, {"path": step.path, "line": step.line}))
+                break
+    return out
+
+
+@register("ci-executes", "repo", {"path_regex", "context", "not_context", "triggers", "meaningful_tests"})
+def match_ci_executes(rule, facts: "RepoFacts") -> list[Finding]:
+    """Repository files that an automated CI job runs, by their context or path; the finding is
+    the step that runs them."""
+    m = rule.match
+    path_re = re.compile(m["path_regex"]) if m.get("path_regex") else None
+    want_triggers = set(m.get("triggers") or [])
+    out = []
+    for target in sorted(facts.ci.executions):
+        if path_re is not None and not path_re.search(target):
+            continue
+        if (m.get("context") or m.get("not_context")) and not contexts_allow(m, facts.context_of(target)):
+            continue
+        if m.get("meaningful_tests") and not facts.python.get(target, {}).get("meaningful_tests"):
+            continue  # a test file whose tests assert nothing real (placeholders) is not evidence
+        for ex in sorted(facts.ci.executions[target], key=lambda e: (e.workflow, e.line)):
+            if ex.manual or not ex.wf.automated:
+                continue
+            if want_triggers and not (ex.wf.effective_triggers & want_triggers):
+                continue
+            on = ", ".join(sorted(ex.wf.effective_triggers - {"workflow_call"}))
+            out.append(Finding(rule.id, ex.step_path or ex.workflow, ex.line,
+                               f"{rule.summary}: {ex.how} runs {target} ({ex.workflow}, on {on})",
+                               {"path": ex.step_path or ex.workflow, "line": ex.line}))
+            break
+    return out
+
+
+@register("ci-trigger", "repo", {"triggers"})
+def match_ci_trigger(rule, facts: "RepoFacts") -> list[Finding]:
+    want = set(rule.match["triggers"])
+    out = []
+    for wf in facts.ci.workflows:
+        got = wf.effective_triggers & want
+        if got and wf.steps:
+            out.append(Finding(rule.id, wf.path, wf.line, f"{rule.summary}: {wf.path} runs on {', '.join(sorted(got))}"))
+    return out

@@ -1,0 +1,98 @@
+"""Text matchers: regular expressions over files chosen by path, and committed credentials.
+
+Both run inside the per-file analysis, on the files their `paths` select (`path_selector`). A
+rule's `literals` are a pre-screen: the engine finds
+every rule's literals in a file in one pass (engine/literals.py), and a pattern runs only on a
+file that holds one of its literals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from ..globs import glob_to_regex
+from . import FileView, Finding, register
+
+
+def path_selector(rule):
+    """A predicate over paths: whether a text or secrets rule reads the file (`paths`, minus
+    `exclude`), as one regular expression each. The engine calls the rule only on such files."""
+    m = rule.match
+    paths = re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in m["paths"]) + r"\Z")
+    exclude = re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in m["exclude"]) + r"\Z") if m.get("exclude") else None
+    return lambda path: bool(paths.match(path)) and not (exclude is not None and exclude.match(path))
+
+
+def _lowered(literals: list[str] | None) -> frozenset[str]:
+    return _lowered_cached(tuple(literals)) if literals else frozenset()
+
+
+@lru_cache(maxsize=1024)
+def _lowered_cached(literals: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(lit.lower() for lit in literals)
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+@register("text", "file", {"paths", "exclude", "pattern", "ignore_case", "first_only", "literals", "context",
+                            "not_context"})
+def match_text(rule, f: FileView) -> list[Finding]:
+    m = rule.match
+    text = f.source if f.cells is not None else f.text  # a notebook's code cells, not its JSON
+    if text is None:
+        return []
+    literals = _lowered(m.get("literals"))
+    present = f.literals_in_source if f.cells is not None else f.literals_in_text
+    if literals and present.isdisjoint(literals):
+        return []  # the pattern cannot match without one of these
+    pattern = _compiled(m["pattern"], re.M | (re.I if m.get("ignore_case") else 0))
+    out = []
+    for mo in pattern.finditer(text):
+        line = text.count("\n", 0, mo.start()) + 1
+        snippet = " ".join(mo.group(0).split())[:80]
+        out.append(f.finding(rule, line, f"{rule.summary}: {snippet}", {"summary": snippet}))
+        if m.get("first_only", True):
+            break
+    return out
+
+
+def _entropy(value: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    return -sum(c / len(value) * math.log2(c / len(value)) for c in counts.values())
+
+
+_PLACEHOLDER = re.compile(r"^(x+|\*+|changeme|change_me|your[_-]?\w*|example\w*|dummy\w*|test\w*|fake\w*|placeholder\w*)$", re.I)
+
+
+@register("secrets", "file", {"paths", "exclude", "patterns", "literals", "entropy_min"})
+def match_secrets(rule, f: FileView) -> list[Finding]:
+    """Credentials committed to the repository. The finding names the kind of secret and its
+    location, never the value (not even in part)."""
+    m = rule.match
+    text = f.text
+    if text is None:
+        return []
+    literals = m.get("literals") or {}
+    entropy_min = float(m.get("entropy_min", 0))
+    out = []
+    for label, rx_text in m["patterns"].items():
+        lits = _lowered(literals.get(label))
+        if lits and f.literals_in_text.isdisjoint(lits):
+            continue  # the pattern cannot match without one of these
+        rx = _compiled(rx_text, 0)
+        for mo in rx.finditer(text):
+            value = mo.groupdict().get("value") or mo.group(0)
+            if "value" in rx.groupindex and (_entropy(value) < entropy_min or _PLACEHOLDER.match(value)):
+                continue
+            line = text.count("\n", 0, mo.start()) + 1
+            out.append(Finding(rule.id, f.path, line, f"{rule.summary}: {label} (value not shown)",
+                               {"path": f.path, "line": line, "kind": label}))
+            break
+    return out
