@@ -24,11 +24,16 @@ from .matchers import Finding
 from .memo import memoized
 from .snapshot import Snapshot, size_limit
 
-# A pool pays for itself when the files to analyse would take a second or more in one process
-# (measured on 2 cores: worker start-up is about 0.1 s; parsing runs at about 1.5 MB/s of Python,
-# scanning at about 60 MB/s of other text). Below that, one process is faster.
-POOL_THRESHOLD = 30  # files: never a pool for fewer
-POOL_MIN_SECONDS = 1.0
+# Files to analyse go to worker processes when that pays: the estimate below says how long they
+# would take in one process (measured on 2 cores: parsing runs at about 1.5 MB/s of Python,
+# scanning at about 60 MB/s of other text; a forked worker starts in about 0.02 s). Above
+# BACKGROUND_SECONDS workers analyse them while this process reads CI, dependencies and
+# history; each POOL_SECONDS of work adds a worker, up to one per CPU. Below it (a warm cache,
+# a few changed files) one process is faster: git and the CI reader already keep a second core
+# busy, and a worker would compete with them.
+POOL_THRESHOLD = 30  # with --jobs N: a pool of N for more files than this
+BACKGROUND_SECONDS = 1.0
+POOL_SECONDS = 0.5
 _PARSE_RATE = 1.5e6
 _SCAN_RATE = 60e6
 
@@ -127,32 +132,46 @@ def _estimate_seconds(snap: Snapshot, paths: list[str]) -> float:
     return code / _PARSE_RATE + other / _SCAN_RATE
 
 
-def _workers_for(snap: Snapshot, todo: list[str], jobs: int | None) -> int:
+def workers_for(snap: Snapshot, todo: list[str], jobs: int | None) -> int:
+    """How many worker processes to analyse these files with (0: in this process)."""
     cpus = jobs if jobs is not None else (os.cpu_count() or 1)
-    if cpus <= 1 or len(todo) <= POOL_THRESHOLD:
-        return 1
-    if jobs is None:  # sized to the work: a worker for each POOL_MIN_SECONDS of it, at most one per CPU
-        return max(1, min(cpus, int(_estimate_seconds(snap, todo) / POOL_MIN_SECONDS)))
-    return cpus
+    if cpus <= 1 or not todo:
+        return 0
+    if jobs is not None:
+        return jobs if len(todo) > POOL_THRESHOLD else 0
+    seconds = _estimate_seconds(snap, todo)
+    if seconds < BACKGROUND_SECONDS:
+        return 0
+    return max(1, min(cpus, int(seconds / POOL_SECONDS)))
 
 
-def _analyse(snap: Snapshot, heur: Heuristics, todo: list[tuple[str, bytes | None]], jobs: int | None):
-    """(path, analysis or None, warnings) per file, in the order given."""
-    workers = _workers_for(snap, [p for p, _ in todo], jobs)
-    if workers <= 1:
-        _init_worker(snap, heur)
-        return _work(todo)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class _Analysis:
+    """The analysis of the files the cache does not have: started at once (in worker
+    processes when that pays), collected with results()."""
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    context = multiprocessing.get_context(method)
-    results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(snap, heur)) as pool:
-        for part in pool.map(_work, _batches(todo, workers)):
-            results.extend(part)
-    return results
+    def __init__(self, snap: Snapshot, heur: Heuristics, todo: list[tuple[str, bytes | None]], jobs: int | None):
+        self.snap, self.heur, self.todo = snap, heur, todo
+        workers = workers_for(snap, [p for p, _ in todo], jobs)
+        self.pool = None
+        self.futures = []
+        if workers:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                            initializer=_init_worker, initargs=(snap, heur))
+            self.futures = [self.pool.submit(_work, batch) for batch in _batches(todo, workers)]
+
+    def results(self) -> list[tuple[str, dict[str, Any] | None, list[tuple[str, str]]]]:
+        """(path, analysis or None, warnings) per file, in the order given."""
+        if self.pool is None:
+            _init_worker(self.snap, self.heur)
+            return _work(self.todo)
+        try:
+            return [row for future in self.futures for row in future.result()]
+        finally:
+            self.pool.shutdown()
 
 
 # ------------------------------------------------------------------------- collection
@@ -186,7 +205,13 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
         todo.append((path, data))
     analyses = cache.get_files(keys) if cache is not None else {}
     misses = [(p, d) for p, d in todo if p not in analyses]
-    for path, result, warnings in _analyse(snap, heur, misses, jobs):
+    analysis = _Analysis(snap, heur, misses, jobs)
+    # meanwhile (while workers analyse, when there are any): what CI, dependencies and CODEOWNERS say
+    facts.ci = memoized(cache, snap, "ci", detect_ci, CIFacts.encode, CIFacts.decode)
+    facts.dependencies = memoized(cache, snap, "dependencies", declared_dependencies, decode=_declared)
+    facts.pinning = memoized(cache, snap, "pinning", pinning, decode=lambda v: {k: tuple(x) for k, x in v.items()})
+    facts.codeowners = memoized(cache, snap, "codeowners", codeowners_facts)
+    for path, result, warnings in analysis.results():
         for wpath, message in warnings:
             snap.warn(wpath, message)
         if result is None:
@@ -195,7 +220,6 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
         if cache is not None:
             cache.put_file(keys[path], result)
 
-    findings_by_path: dict[str, list[Finding]] = {}
     for path in sorted(analyses):
         a = analyses[path]
         for message in a.get("warn", ()):
@@ -215,10 +239,6 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
             finding = Finding.from_row(path, row)
             facts.local_findings.setdefault(finding.rule, []).append(finding)
 
-    facts.ci = memoized(cache, snap, "ci", detect_ci, CIFacts.encode, CIFacts.decode)
-    facts.dependencies = memoized(cache, snap, "dependencies", declared_dependencies, decode=_declared)
-    facts.pinning = memoized(cache, snap, "pinning", pinning, decode=lambda v: {k: tuple(x) for k, x in v.items()})
-    facts.codeowners = memoized(cache, snap, "codeowners", codeowners_facts)
     facts.review = history.result()
     parsed = sum(1 for p, _ in misses if "pf" in analyses.get(p, {}))
     facts.stats = {
@@ -239,15 +259,23 @@ class _History:
     """The review facts of a commit: from the cache, or from git (started at once, collected
     at the end, so git walks the history while the files are analysed)."""
 
+    COUNTS_KEPT = 8
+
     def __init__(self, snap: Snapshot, cache: BlobCache | None) -> None:
         self.snap, self.cache = snap, cache
         self.key = f"{snap.commit}:{int(snap.shallow)}" if snap.commit else None
         self.cached = cache.get("history", self.key) if cache is not None and self.key else None
         self.pending = None
+        self.counts: list[list[Any]] = []
         if self.cached is None and snap.git is not None and snap.commit is not None:
             from .detectors.history import start_review
 
-            self.pending = start_review(snap)
+            if cache is not None:
+                self.counts = cache.get_memo(self._counts_key()) or []
+            self.pending = start_review(snap, known_counts=[tuple(c) for c in self.counts])
+
+    def _counts_key(self) -> str:
+        return f"commit-counts:{self.snap.root}:{int(self.snap.shallow)}"
 
     def result(self) -> dict[str, Any] | None:
         if self.cached is not None:
@@ -259,4 +287,7 @@ class _History:
             review = review_facts(self.snap, started=self.pending)
         if self.cache is not None and self.key:
             self.cache.put("history", self.key, {"review": review, "warnings": warnings})
+            if review is not None:  # commits whose history size is known: their ancestors are counted fast
+                counts = [[self.snap.commit, review["total_commits"]], *(c for c in self.counts if c[0] != self.snap.commit)]
+                self.cache.put_memo(self._counts_key(), counts[: self.COUNTS_KEPT])
         return review

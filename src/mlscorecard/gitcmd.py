@@ -5,8 +5,9 @@ start a program of its choosing (signature checks in `git log`, the fsmonitor ho
 diff, pagers, hooks, ssh). Overrides in the environment take precedence over the repository's
 config files, and the user's own git config is never touched.
 
-Listing, history and revision lookups go through `git` directly (fast, and nothing heavy to
-import); blob contents through gitpython's long-lived `cat-file --batch` (see `snapshot.py`).
+Listing, history, revision lookups and blob contents (one long-lived `cat-file --batch`, see
+`snapshot.py`) go through `git` directly: fast, and nothing heavy to import. (gitpython, which
+wraps the same commands, costs more to import than a warm audit takes to run.)
 """
 
 from __future__ import annotations
@@ -68,10 +69,12 @@ class Git:
     def text(self, *args: str) -> str:
         return self.run(*args).decode("utf-8", "surrogateescape")
 
-    def start(self, *args: str) -> subprocess.Popen:
-        """A command running in the background (read its result with `finish`)."""
-        return subprocess.Popen(["git", *args], cwd=self.root, env=self.env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def start(self, *args: str, stdin: bool = False) -> subprocess.Popen:
+        """A command running in the background (read its result with `finish`); with stdin,
+        one to talk to (cat-file --batch), whose complaints go nowhere."""
+        return subprocess.Popen(["git", *args], cwd=self.root, env=self.env,
+                                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if stdin else subprocess.PIPE)
 
     @staticmethod
     def finish_bytes(proc: subprocess.Popen) -> bytes:

@@ -1,7 +1,7 @@
 """What files exist at a commit, what is in them, and the git history behind them.
 
-Read from git objects (``git ls-tree`` for the listing, gitpython's long-lived ``cat-file
---batch`` for contents), so a checkout, a bare mirror and any other commit are audited alike
+Read from git objects (``git ls-tree`` for the listing, a long-lived ``git cat-file --batch``
+for contents), so a checkout, a bare mirror and any other commit are audited alike
 without touching a work tree. A plain directory that is not a git repository is read from disk,
 without history. Nothing here ever executes anything from the audited repository (see
 `gitcmd.py` for how git itself is kept from doing so).
@@ -16,6 +16,7 @@ import bisect
 import hashlib
 import os
 import re
+import subprocess
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,31 +91,41 @@ class FileInfo:
 
 
 class BlobReader:
-    """Blob contents through gitpython's long-lived `git cat-file --batch` (imported only when
-    a blob is read: a warm audit reads none). A forked worker opens its own."""
+    """Blob contents through one long-lived `git cat-file --batch` per process (a forked worker
+    starts its own). cat-file without --filters hands back the stored bytes: no clean/smudge
+    filter or textconv of the repository's configuration runs."""
 
-    def __init__(self, root: str, git_dir: str | None) -> None:
-        self.root, self.git_dir = root, git_dir
-        self._repo = None
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self._proc = None
         self._pid = 0
 
     def read(self, sha: str) -> bytes:
-        if self._repo is None or self._pid != os.getpid():
-            import git  # gitpython
-
-            from .gitcmd import safe_git_environment
-
-            repo = git.Repo(self.git_dir or self.root, search_parent_directories=False)
-            repo.git.update_environment(**safe_git_environment())
-            if self.git_dir:
-                repo.git.update_environment(GIT_DIR=self.git_dir)
-            self._repo, self._pid = repo, os.getpid()
-        return self._repo.odb.stream(bytes.fromhex(sha)).read()
+        proc = self._proc
+        if proc is None or self._pid != os.getpid() or proc.poll() is not None:
+            proc = self._proc = self.git.start("cat-file", "--batch", stdin=True)
+            self._pid = os.getpid()
+        proc.stdin.write(sha.encode("ascii") + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline().split()
+        if len(header) != 3 or not header[2].isdigit():  # "<sha> missing", or git gone
+            raise OSError(f"object {sha[:12]} not readable ({b' '.join(header[1:]).decode('ascii', 'replace') or 'no answer'})")
+        size = int(header[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after each object
+        if len(data) != size:
+            raise OSError(f"object {sha[:12]} cut short")
+        return data
 
     def close(self) -> None:
-        if self._repo is not None and self._pid == os.getpid():
-            self._repo.close()
-        self._repo = None
+        proc = self._proc
+        if proc is not None and self._pid == os.getpid():
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=5)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                proc.kill()
+        self._proc = None
 
 
 class Snapshot:
@@ -196,7 +207,7 @@ class Snapshot:
             except GitError:  # detached HEAD
                 snap.ref = None
         snap.shallow = os.path.exists(os.path.join(snap.git_dir, "shallow"))
-        snap._blobs = BlobReader(root, snap.git_dir if is_git_dir else None)
+        snap._blobs = BlobReader(git)
         snap._list_tree(git.finish_bytes(listing))
         return snap
 
@@ -356,9 +367,6 @@ class Snapshot:
             data = self._read_raw(path)
         except OSError as exc:
             self.warn(path, f"cannot read: {exc.strerror or exc}; skipped")
-            return None
-        except Exception as exc:  # gitpython's errors: a missing or corrupt object
-            self.warn(path, f"cannot read git object: {type(exc).__name__}; skipped")
             return None
         if len(data) > limit:  # the file grew since it was listed
             self.warn(path, f"larger than {limit} bytes ({len(data)}); skipped")

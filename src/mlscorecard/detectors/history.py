@@ -39,10 +39,36 @@ def _log_args(window: int, commit: str, with_files: bool = True) -> list[str]:
     return ["log", "--first-parent", "--no-show-signature", *files, f"-n{window}", fmt, commit]
 
 
-def start_review(snap: Snapshot, window: int = WINDOW):
-    """Start the two git commands the review facts need, to collect with review_facts(started=)."""
+def start_review(snap: Snapshot, window: int = WINDOW, known_counts: list[tuple[str, int]] = ()):
+    """Start the two git commands the review facts need, to collect with review_facts(started=).
+
+    Counting every commit behind a commit walks the whole history (0.15 s for 11,000 commits).
+    When the commit is an ancestor of one whose count is known (the head of a pull request,
+    when its base is audited), only the commits between them are counted:
+    |ancestors(head)| - |ancestors(head) - ancestors(base)|, exactly."""
     assert snap.git is not None and snap.commit is not None
-    return snap.git.start("rev-list", "--count", snap.commit), snap.git.start(*_log_args(window, snap.commit))
+    counting = None
+    for known, count in list(known_counts)[:3]:
+        if known == snap.commit:
+            counting = (None, count)
+            break
+        try:
+            snap.git.run("merge-base", "--is-ancestor", snap.commit, known)
+        except GitError:  # not an ancestor (exit 1), or the known commit is gone
+            continue
+        counting = (snap.git.start("rev-list", "--count", f"{snap.commit}..{known}"), count)
+        break
+    if counting is None:
+        counting = (snap.git.start("rev-list", "--count", snap.commit), None)
+    return counting, snap.git.start(*_log_args(window, snap.commit))
+
+
+def _finish_count(snap: Snapshot, counting) -> int:
+    proc, known = counting
+    if proc is None:
+        return known
+    counted = int(snap.git.finish(proc))
+    return known - counted if known is not None else counted
 
 
 def review_facts(snap: Snapshot, window: int = WINDOW, started=None) -> dict[str, Any] | None:
@@ -56,7 +82,7 @@ def review_facts(snap: Snapshot, window: int = WINDOW, started=None) -> dict[str
     except GitError as exc:
         log_error = exc
     try:
-        total = int(snap.git.finish(counting))
+        total = _finish_count(snap, counting)
     except (GitError, ValueError) as exc:
         snap.warn(".", f"cannot read git history: {exc}")
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..globs import glob_to_regex
+from ..globs import GlobSet
 from ..matchers import FileView, contexts_allow, load_all
 from ..matchers.python import target_text_criteria
 from ..matchers.text import path_selector
@@ -90,8 +90,7 @@ class ScanPlan:
         self.heur = heur
         kinds = load_all()
         self.file_rules = [r for r in heur.rules if kinds[r.kind].scope == "file"]
-        globs = sorted({g for r in self.file_rules if r.kind in ("text", "secrets") for g in r.match["paths"]})
-        self.wanted = re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in globs) + r"\Z") if globs else None
+        self.wanted = GlobSet(g for r in self.file_rules if r.kind in ("text", "secrets") for g in r.match["paths"])
         self._ready = False
 
     def prepare(self) -> "ScanPlan":
@@ -123,7 +122,7 @@ class ScanPlan:
 
     def wants(self, path: str) -> bool:
         """Whether anything would look at this file (code, or a path some text rule reads)."""
-        return path.endswith(CODE_SUFFIXES) or bool(self.wanted is not None and self.wanted.match(path))
+        return path.endswith(CODE_SUFFIXES) or self.wanted.match(path)
 
     def needs_parse(self, path: str, source: str, ctx: frozenset[str], found: frozenset[str]) -> bool:
         """Test files always (their tests and imports are facts); other code when, for a code rule

@@ -12,17 +12,17 @@ import math
 import re
 from functools import lru_cache
 
-from ..globs import glob_to_regex
+from ..globs import GlobSet
 from . import FileView, Finding, register
 
 
 def path_selector(rule):
     """A predicate over paths: whether a text or secrets rule reads the file (`paths`, minus
-    `exclude`), as one regular expression each. The engine calls the rule only on such files."""
+    `exclude`). The engine calls the rule only on such files."""
     m = rule.match
-    paths = re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in m["paths"]) + r"\Z")
-    exclude = re.compile("|".join(f"(?:{glob_to_regex(g)})" for g in m["exclude"]) + r"\Z") if m.get("exclude") else None
-    return lambda path: bool(paths.match(path)) and not (exclude is not None and exclude.match(path))
+    paths = GlobSet(m["paths"])
+    exclude = GlobSet(m["exclude"]) if m.get("exclude") else None
+    return lambda path: paths.match(path) and not (exclude is not None and exclude.match(path))
 
 
 def _lowered(literals: list[str] | None) -> frozenset[str]:
