@@ -187,8 +187,9 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
         if path.endswith(".py") and not is_test_context(path) and plan.targets:
             tgt = {}
             for rule_id, criteria in plan.targets.items():
-                ok = [i for i, (imports_re, defines_re) in enumerate(criteria)
+                ok = [i for i, (path_re, imports_re, defines_re) in enumerate(criteria)
                       if (imports_re or defines_re)
+                      and (path_re is None or path_re.search(path))
                       and (imports_re is None or imports_re.search(source))
                       and (defines_re is None or defines_re.search(source))]
                 if ok:

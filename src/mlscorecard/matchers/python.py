@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
+import fnmatch
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -24,12 +24,22 @@ def _kind_ok(want: Any, got: str) -> bool:
     return got == want
 
 
+@lru_cache(maxsize=1024)
+def _call_patterns(calls: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str] | None]:
+    """A rule's `calls` as exact names plus one expression for the globs (fnmatch's syntax)."""
+    globs = [c for c in calls if any(ch in c for ch in "*?[")]
+    return (frozenset(c for c in calls if c not in globs),
+            re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None)
+
+
 def use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
     calls = m.get("calls") or []
     if use["how"] not in (m.get("how") or ["call"]):
         return False
-    if calls and not any(fnmatchcase(use["name"], c) for c in calls):
-        return False
+    if calls:
+        exact, globs = _call_patterns(tuple(calls))
+        if use["name"] not in exact and (globs is None or not globs.match(use["name"])):
+            return False
     if not calls and not m.get("keywords") and not m.get("any_keywords"):
         return False
     if m.get("any_keywords") and not set(use["kws"]).intersection(m["any_keywords"]):
@@ -179,19 +189,21 @@ def match_python_test_imports(rule, facts: "RepoFacts") -> list[Finding]:
     return out
 
 
-def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]]:
+def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
     """The parts of a test-imports rule's target criteria that read a module's text (what it
-    imports, what it defines), one pair per criteria set. They are checked per file, with the
-    file's other facts (engine/files.py), so the repo-scope matcher never reads a file."""
+    imports, what it defines), with the path pattern that must also hold, one triple per
+    criteria set. They are checked per file, with the file's other facts (engine/files.py), so
+    the repo-scope matcher never reads a file."""
     out = []
     for crit in (rule.match.get("target") or {}).get("any_of") or []:
+        path_re = re.compile(crit["path_regex"]) if crit.get("path_regex") else None
         imports_re = None
         if crit.get("imports_any"):
             alternatives = "|".join(re.escape(n) for n in crit["imports_any"])
             imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{alternatives})\b", re.M)
         defines_re = (re.compile(rf"^(?:async\s+)?(?:def|class)\s+\w*(?:{crit['defines_regex']})", re.M | re.I)
                       if crit.get("defines_regex") else None)
-        out.append((imports_re, defines_re))
+        out.append((path_re, imports_re, defines_re))
     return out
 
 
