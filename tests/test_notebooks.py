@@ -76,3 +76,26 @@ def test_audit_points_at_the_notebook_cell_and_warns_about_bad_ones():
     messages = {w.path: w.message for w in result.warnings}
     assert messages["notebooks/broken.ipynb"].startswith("not valid JSON")
     assert messages["notebooks/empty.ipynb"] == "no code cells; skipped"
+
+
+def test_a_writefile_cell_is_the_python_it_writes():
+    nb = notebook_source(json.dumps({"cells": [
+        {"cell_type": "code", "source": "%%writefile src/train.py\nimport numpy as np\nnp.random.seed(40)\n"},
+        {"cell_type": "code", "source": "%%writefile run.sh\npython src/train.py\n"},
+    ]}))
+    lines = nb.source.splitlines()
+    assert lines[:3] == ["", "import numpy as np", "np.random.seed(40)"]
+    assert "python src/train.py" not in nb.source
+
+
+def test_a_cell_that_is_not_python_is_skipped_and_the_rest_still_counts():
+    text = nb(("code", "import numpy as np\n"), ("code", "[path] = !ls -td ./runs/* | head -1\ndef broken(:\n"),
+              ("code", "np.random.seed(40)\n"))
+    result = audit_snapshot(Snapshot.from_files({"notebooks/run.ipynb": text}), HEUR)
+    assert [(s["path"], s["cell"]) for s in result.facts["seeds"]] == [("notebooks/run.ipynb", 3)]
+    assert [w.message for w in result.warnings] == ["cell 2: syntax error at line 4: invalid syntax; cell skipped"]
+
+
+def test_a_list_target_takes_a_shell_result():
+    src = notebook_source(nb(("code", "[path] = !ls -td ./runs/* | head -1\nprint(path)\n")))
+    assert src.source.splitlines()[0] == "[path] = None"

@@ -17,6 +17,8 @@ from .heuristics import Heuristics, Rule
 from .matchers import KINDS, Finding, load_all
 from .model import Evidence
 
+# The key each facts block names what was found under (REPORT-FORMAT.md): a call, or a summary.
+FACT_TEXT_KEY = {"seeds": "call", "monitoring": "call", "rollback": "summary"}
 PULL_REQUEST_TRIGGERS = frozenset({"pull_request", "pull_request_target", "merge_group"})
 
 
@@ -114,8 +116,13 @@ def evaluate(heur: Heuristics, facts: RepoFacts) -> tuple[list[Evidence], dict[s
             hints.extend(hints_for(rule, facts))
         if rule.fact:
             block = fact_blocks.setdefault(rule.fact, [])
+            wants = FACT_TEXT_KEY.get(rule.fact)
             for f in findings:
                 if f.fact is not None:
-                    block.append(f.fact)
+                    row = f.fact
+                    if wants and wants not in row:  # a text rule's match: its snippet, under the block's key
+                        row = {**row, wants: row.get("summary") or row.get("call") or f.summary}
+                        row.pop("summary" if wants == "call" else "call", None)
+                    block.append(row)
     hints.sort(key=lambda h: (h["path"], h["line"], h["rule"]))
     return evidence, fact_blocks, hints

@@ -29,6 +29,7 @@ _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
 _DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 CODE_SUFFIXES = (".py", ".ipynb")
+MAX_BROKEN_CELLS = 20  # a notebook with more cells that are not Python is not analysed
 
 
 def text_imports(path: str, text: str) -> list[str]:
@@ -160,6 +161,7 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
     warnings: list[str] = []
     source = None
     cells = None
+    nb = None
     if path.endswith(".ipynb"):
         try:
             nb = notebook_source(text)
@@ -181,6 +183,12 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
         out["ctx"] = sorted(ctx)
         if plan.needs_parse(path, source, ctx, found_source):
             pf = analyse_python(path, source, plan.interest)
+            skipped = 0
+            while nb is not None and pf.get("error_line") and skipped < MAX_BROKEN_CELLS:
+                nb, cell = nb.without_cell_at(pf["error_line"])  # a cell that is not Python: the others count
+                warnings.append(f"cell {cell}: {pf['error'].removesuffix('; not analysed')}; cell skipped")
+                skipped += 1
+                pf = analyse_python(path, nb.source, plan.interest)
             out["pf"] = pf
             if "error" in pf:
                 warnings.append(pf["error"])

@@ -2,7 +2,8 @@
 
 IPython magics (`%timeit`, `!pip install`, `%%bash` cells, `x?`) are not Python: each such line
 becomes `pass` at its indentation (cell magics blank the whole cell), so line numbers stay true
-and the rest of the cell is still analysed.
+and the rest of the cell is still analysed. A `%%writefile x.py` cell is the Python of a file the
+notebook writes (and then runs): its body is analysed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ _MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)|^(\s*)[A-Za-z_][\w.]*(\(\))?\?{1,2}\s*
 # IPython automagic: `pip install x` or `cd data` without the %, when the line is not Python
 _AUTOMAGIC = re.compile(r"^(\s*)(pip|pip3|conda|cd|ls|mkdir|wget|curl|apt-get|load_ext|matplotlib|env|set_env)\s+[^=\s(.,\[][^=]*$")
 # `files = !ls` and `t = %timeit -o f()`: the value of a shell command or a magic
-_MAGIC_ASSIGN = re.compile(r"^(\s*[A-Za-z_][\w.,\s]*?=)\s*[!%]")
+_MAGIC_ASSIGN = re.compile(r"^(\s*[\[(]?[A-Za-z_][\w.,\s\[\]()]*?=)\s*[!%]")
 
 
 class NotebookError(Exception):
@@ -30,6 +31,16 @@ class NotebookSource:
     cell_starts: list[int]  # 1-based line in `source` where each code cell begins
     cell_numbers: list[int]  # 1-based index of that cell among all cells of the notebook
 
+    def without_cell_at(self, line: int) -> tuple["NotebookSource", int]:
+        """The same source with the code cell holding `line` blanked (its lines emptied, so the
+        others keep their numbers), and that cell's number: one broken cell need not hide the rest."""
+        i = max(bisect.bisect_right(self.cell_starts, line) - 1, 0)
+        lines = self.source.split("\n")
+        end = self.cell_starts[i + 1] - 1 if i + 1 < len(self.cell_starts) else len(lines)
+        for k in range(self.cell_starts[i] - 1, min(end, len(lines))):
+            lines[k] = ""
+        return NotebookSource("\n".join(lines), self.cell_starts, self.cell_numbers), self.cell_numbers[i]
+
     def locate(self, line: int) -> tuple[int, int]:
         """(cell number, line within the cell) of a line of `source`."""
         i = bisect.bisect_right(self.cell_starts, line) - 1
@@ -37,7 +48,12 @@ class NotebookSource:
         return self.cell_numbers[i], line - self.cell_starts[i] + 1
 
 
+_WRITEFILE = re.compile(r"^\s*%%(?:writefile|file)\s+(?:-a\s+)?\S+\.py\s*$")
+
+
 def _clean(lines: list[str]) -> list[str]:
+    if lines and _WRITEFILE.match(lines[0]):  # the cell's body is a Python file the notebook writes
+        return ["", *_clean(lines[1:])]
     if lines and lines[0].lstrip().startswith("%%"):
         return ["" for _ in lines]
     out = []

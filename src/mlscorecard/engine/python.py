@@ -653,7 +653,8 @@ def analyse_python(path: str, source: str, interest: Interest) -> dict[str, Any]
         result = analyse_with_libcst(path, source, interest)
         if result is None:
             where = f" at line {exc.lineno}" if exc.lineno else ""
-            return {"error": f"syntax error{where}: {exc.msg}{_python2_hint(source)}; not analysed"}
+            return {"error": f"syntax error{where}: {exc.msg}{_python2_hint(source)}; not analysed",
+                    "error_line": exc.lineno or 0}
         return result
     except (RecursionError, MemoryError):
         return {"error": "nested too deeply to parse; not analysed"}
