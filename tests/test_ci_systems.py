@@ -282,7 +282,7 @@ def test_gitlab_rules_manual_only_when_every_active_rule_is_manual():
     assert automated(ci) == {"deploy/rollback.sh": None, "src/train.py": ".gitlab-ci.yml"}
 
 
-def test_cloud_build_steps_are_followed_but_its_triggers_need_a_person():
+def test_cloud_build_steps_are_followed_and_count_as_ci_whose_trigger_a_person_confirms():
     ci, _ = ci_of({"build/pipeline-deployment.yaml": """
         steps:
         - name: 'gcr.io/cloud-builders/git'
@@ -295,8 +295,120 @@ def test_cloud_build_steps_are_followed_but_its_triggers_need_a_person():
           entrypoint: 'bash'
           args: ['-c', 'python src/train.py --smoke']
     """})
-    assert automated(ci) == {"src/train.py": None, "tests/test_model.py": None}
+    # the calibration standard counts a Cloud Build config as CI; its trigger lives in the cloud
+    # project, so the evidence it automates carries less confidence (and asks a person)
+    assert automated(ci) == {"src/train.py": "build/pipeline-deployment.yaml",
+                             "tests/test_model.py": "build/pipeline-deployment.yaml"}
     (wf,) = ci.workflows
     assert wf.system == "cloud-build" and wf.effective_triggers == {"external"}
+    assert ci.external_only("build/pipeline-deployment.yaml")
     assert [s.text for s in wf.steps] == ["git clone --depth 1 '$_REPO_URL'", "pytest tests/test_model.py -s",
                                           "python src/train.py --smoke"]
+
+
+CODEPIPELINE = """
+    Resources:
+      BuildProject:
+        Type: AWS::CodeBuild::Project
+        Properties:
+          Source:
+            Type: CODEPIPELINE
+            BuildSpec: model/buildspec.yml
+      Pipeline:
+        Type: AWS::CodePipeline::Pipeline
+        Properties:
+          Stages:
+            - Name: Source
+              Actions:
+                - Name: GitSource
+                  ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+            - Name: Build
+              Actions:
+                - Name: BuildTemplates
+                  ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+                  Configuration:
+                    ProjectName: !Ref BuildProject
+            - Name: DeployDev
+              Actions:
+                - Name: DeployModelDev
+                  ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CloudFormation, Version: "1"}
+                  Configuration:
+                    TemplatePath: BuildOutput::deploy-model-dev.yml
+            - Name: DeployPrd
+              Actions:
+                - Name: ApproveDeployment
+                  ActionTypeId: {Category: Approval, Owner: AWS, Provider: Manual, Version: "1"}
+                - Name: DeployModelPrd
+                  ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CloudFormation, Version: "1"}
+                  Configuration:
+                    TemplatePath: BuildOutput::packaged-model-prd.yml
+"""
+BUILDSPEC = """
+    version: 0.2
+    phases:
+      build:
+        commands:
+          - cd $CODEBUILD_SRC_DIR
+          - python model/run_pipeline.py --model-name=x
+      post_build:
+        commands:
+          - aws cloudformation package --template-file assets/deploy-model-prd.yml --output-template-file assets/packaged-model-prd.yml --s3-bucket b
+"""
+
+
+def test_a_codepipeline_runs_its_buildspec_and_deploys_its_stacks():
+    ci, _ = ci_of({"pipeline.yml": CODEPIPELINE, "model/buildspec.yml": BUILDSPEC,
+                   "model/run_pipeline.py": "print(1)\n", "assets/deploy-model-dev.yml": "Resources: {}\n",
+                   "assets/deploy-model-prd.yml": "Resources: {}\n"})
+    (wf,) = ci.workflows
+    assert wf.system == "aws-codepipeline" and wf.effective_triggers == {"push"}
+    assert automated(ci) == {"assets/deploy-model-dev.yml": "pipeline.yml", "assets/deploy-model-prd.yml": "pipeline.yml",
+                             "model/run_pipeline.py": "pipeline.yml"}
+    (prd,) = ci.executions["assets/deploy-model-prd.yml"]
+    assert prd.how == "codepipeline cloudformation deploy after a manual approval"
+    assert "manual approval: ApproveDeployment" in [s.text for s in wf.steps]
+
+
+def test_a_buildspec_no_pipeline_runs_has_an_external_trigger():
+    ci, _ = ci_of({"buildspec.yml": BUILDSPEC, "model/run_pipeline.py": "print(1)\n"})
+    (wf,) = ci.workflows
+    assert wf.system == "aws-codebuild" and wf.effective_triggers == {"external"}
+    assert automated(ci) == {"model/run_pipeline.py": "buildspec.yml"} and ci.external_only("buildspec.yml")
+
+
+def test_deploy_commands_apply_templates_and_manifests():
+    ci, _ = ci_of({
+        ".github/workflows/deploy.yml": """
+            on: push
+            jobs:
+              deploy:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: kubectl apply -f k8s/
+                  - run: aws cloudformation deploy --template-file infra/endpoint.yml --stack-name s
+                  - run: sam deploy -t serverless.yaml
+                  - run: aws cloudformation describe-stacks --stack-name s
+        """,
+        "k8s/canary.yaml": "kind: InferenceService\n", "k8s/hpa.yml": "kind: HorizontalPodAutoscaler\n",
+        "infra/endpoint.yml": "Resources: {}\n", "serverless.yaml": "Resources: {}\n",
+    })
+    assert set(automated(ci)) == {"k8s/canary.yaml", "k8s/hpa.yml", "infra/endpoint.yml", "serverless.yaml"}
+
+
+def test_notebooks_run_by_ci_count_as_executed():
+    ci, _ = ci_of({
+        ".github/workflows/nb.yml": """
+            on: push
+            jobs:
+              nb:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: papermill notebooks/train.ipynb out.ipynb -p epochs 1
+                  - run: jupyter nbconvert --to notebook --execute notebooks/eval.ipynb
+                  - run: pytest --nbmake notebooks/smoke
+                  - run: jupyter nbconvert --to html notebooks/report.ipynb
+        """,
+        "notebooks/train.ipynb": "{}", "notebooks/eval.ipynb": "{}", "notebooks/smoke/a.ipynb": "{}",
+        "notebooks/report.ipynb": "{}",
+    })
+    assert set(automated(ci)) == {"notebooks/train.ipynb", "notebooks/eval.ipynb", "notebooks/smoke/a.ipynb"}

@@ -42,8 +42,8 @@ def _digest(paths: list[str]) -> str:
     return hashlib.sha1("\n".join(paths).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _py_under(snap: Snapshot, directory: str) -> list[str]:
-    return [p for p in snap.under(directory) if p.endswith(".py")]
+def _code_under(snap: Snapshot, directory: str) -> list[str]:
+    return [p for p in snap.under(directory) if p.endswith((".py", ".ipynb"))]
 
 
 def _answer(snap: Snapshot, key: str) -> Any:
@@ -51,7 +51,7 @@ def _answer(snap: Snapshot, key: str) -> Any:
     if kind == "f":
         return snap.sha(arg) if snap.exists(arg) else None
     if kind == "u":
-        return _digest(_py_under(snap, arg))
+        return _digest(_code_under(snap, arg))
     if kind == "d":
         return bool(snap.under(arg))
     if kind == "s":
@@ -86,8 +86,8 @@ class RecordingView:
             return self._snap.read_text(path)
 
     def under(self, directory: str) -> list[str]:
-        """Paths below a directory; the record keeps the Python files among them (what test
-        collection looks at), so other files appearing there do not invalidate the result."""
+        """Paths below a directory; the record keeps the Python files and notebooks among them
+        (what test collection looks at), so other files appearing there do not invalidate the result."""
         self._note("u\0" + directory)
         return self._snap.under(directory)
 

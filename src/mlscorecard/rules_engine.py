@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .collect import RepoFacts
+from .detectors.ci import EXTERNAL_CONFIDENCE
 from .detectors.dependencies import import_name
 from .heuristics import Heuristics, Rule
 from .matchers import KINDS, Finding, load_all
@@ -67,8 +68,11 @@ def evidence_for(rule: Rule, findings: list[Finding], facts: RepoFacts) -> list[
     out = []
     for f in findings:
         automated_by = automation_of(rule, f, facts)
+        lift = 0.1 if automated_by else 0.0
+        if automated_by and facts.ci.external_only(automated_by):  # a trigger nobody can see from here
+            lift = EXTERNAL_CONFIDENCE
         for s in rule.supports:
-            conf = s.confidence + f.confidence_delta + (0.1 if automated_by else 0.0)
+            conf = s.confidence + f.confidence_delta + lift
             conf = max(0.05, min(0.95, conf))
             if s.cap is not None:  # negative evidence: never automated, never a point
                 out.append(Evidence(rule.id, f.path, f.line, s.confidence, f.summary, s.item, cell=f.cell, cap=s.cap))

@@ -35,10 +35,13 @@ _TEXT_CACHE_SIZE = 64  # decoded texts kept for detectors that read a file twice
 EXCLUDED_DIRS = frozenset(
     {
         ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "site-packages",
-        "__pycache__", "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        "__pycache__", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache",
         ".ipynb_checkpoints", ".cache", "htmlcov",
     }
 )
+# build/ is a project's own folder as often as it is setuptools' output (Cloud Build and Docker
+# configs live there): only what setuptools writes below it is skipped.
+_BUILD_OUTPUT = re.compile(r"^(lib|bdist|temp|scripts)([.-].*)?$")
 
 
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -48,6 +51,8 @@ def excluded(path: str, venv_dirs: frozenset[str] = frozenset()) -> bool:
     parts = PurePosixPath(path).parts[:-1]
     for i, part in enumerate(parts):
         if part in EXCLUDED_DIRS or part.endswith(".egg-info"):
+            return True
+        if part == "build" and i + 1 < len(parts) and _BUILD_OUTPUT.match(parts[i + 1]):
             return True
         if "/".join(parts[: i + 1]) in venv_dirs:
             return True
@@ -271,6 +276,8 @@ class Snapshot:
             for name in sorted(filenames):
                 full = os.path.join(dirpath, name)
                 rel = rel_dir + name
+                if excluded(rel):  # build output below build/
+                    continue
                 if os.path.islink(full) and not self._check_link(full, rel, real_root):
                     continue
                 try:

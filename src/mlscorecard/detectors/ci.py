@@ -30,9 +30,11 @@ def is_github_workflow(path: str) -> bool:
     return bool(WORKFLOW_RE.match(path))
 
 # Triggers that need a person: GitHub's workflow_dispatch, other systems' manual runs; "local"
-# (pre-commit on a developer's machine) and "external" (triggers kept outside the repository,
-# as Cloud Build's) are not counted as automated either: a person must confirm them.
-MANUAL_TRIGGERS = frozenset({"workflow_dispatch", "manual", "local", "external"})
+# (pre-commit on a developer's machine) is not counted as automated either. "external" (a trigger
+# kept outside the repository, as Cloud Build's and CodeBuild's are) counts as automated, since
+# the config is a CI job, but its evidence carries less confidence, so a person confirms it.
+MANUAL_TRIGGERS = frozenset({"workflow_dispatch", "manual", "local"})
+EXTERNAL_CONFIDENCE = -0.25
 MAX_DEPTH = 4
 
 _WRAPPERS = {
@@ -92,6 +94,11 @@ class CIFacts:
     workflows: list[Workflow] = field(default_factory=list)
     executions: dict[str, list[Execution]] = field(default_factory=dict)
     instances: list[Workflow] = field(default_factory=list)  # reusable workflows as called, with inputs
+
+    def external_only(self, workflow_path: str) -> bool:
+        """Whether the workflows of this config run only on a trigger kept outside the repository."""
+        flows = [w for w in self.workflows if w.path == workflow_path]
+        return bool(flows) and all(w.effective_triggers <= {"external"} for w in flows)
 
     def automated_by(self, path: str) -> Execution | None:
         """The first automated workflow step that runs this file, if any."""
@@ -210,7 +217,13 @@ class _CommandReader:
         if prog == "tox":
             return self._tox(cwd, depth)
         if prog in ("anyscale", "az") and depth < MAX_DEPTH:
-            return self._job_file(prog, argv[1:], cwd, depth)
+            found = self._job_file(prog, argv[1:], cwd, depth)
+            if found or prog == "anyscale":
+                return found
+        if prog in ("aws", "sam", "kubectl", "az", "oc"):
+            return self._deployed_files(prog, argv[1:], cwd)
+        if prog in ("papermill", "jupyter"):
+            return self._notebooks(prog, argv[1:], cwd)
         if prog in ("bash", "sh", "zsh", "source", "."):
             script = next((a for a in argv[1:] if not a.startswith("-")), None)
             if script:
@@ -244,7 +257,11 @@ class _CommandReader:
         if not targets:
             targets = [_join(cwd, t) for t in self._testpaths(cwd)] or [cwd]
         files = self._collect(targets, ignores, is_test_path)
-        return [(f, "pytest") for f in files]
+        out = [(f, "pytest") for f in files]
+        if any(a in ("--nbval", "--nbval-lax", "--nbmake") for a in args):  # pytest plugins that run notebooks
+            notebooks = self._collect(targets, ignores, lambda p: True, suffix=".ipynb")
+            out.extend((f, "pytest (runs the notebook)") for f in notebooks)
+        return out
 
     def _unittest(self, args: list[str], cwd: str) -> list[tuple[str, str]]:
         start = cwd
@@ -272,15 +289,15 @@ class _CommandReader:
         files = self._collect([start], [], lambda p: bool(regex.fullmatch(posixpath.basename(p))))
         return [(f, "unittest") for f in files]
 
-    def _collect(self, targets: list[str], ignores: list[str], accept) -> list[str]:
+    def _collect(self, targets: list[str], ignores: list[str], accept, suffix: str = ".py") -> list[str]:
         found: set[str] = set()
         for t in targets:
             if self.snap.exists(t):
-                if t.endswith(".py"):
+                if t.endswith(suffix):
                     found.add(t)
                 continue
             for p in self.snap.under(t):
-                if p.endswith(".py") and accept(p):
+                if p.endswith(suffix) and accept(p):
                     if not any(p == i or p.startswith(i.rstrip("/") + "/") for i in ignores):
                         found.add(p)
         return sorted(found)
@@ -374,6 +391,48 @@ class _CommandReader:
             for line in recipe:
                 line = line.lstrip("@-+ ")
                 out.extend(self.executions(line, cwd, depth + 1))
+        return out
+
+    def _deployed_files(self, prog: str, args: list[str], cwd: str) -> list[tuple[str, str]]:
+        """Templates and manifests a deployment command applies: what they define (a canary, a
+        rollback alarm, an autoscaling policy) is then set up by the pipeline, not by a person.
+        `aws cloudformation deploy|create-stack|update-stack --template-file F`,
+        `sam deploy -t F`, `kubectl|oc apply|create|replace -f F|DIR`,
+        `az deployment group|sub create --template-file F`."""
+        verb = " ".join(args[:2])
+        if prog == "aws" and not re.match(r"cloudformation (deploy|create-stack|update-stack|create-change-set)$", verb):
+            return []
+        if prog == "sam" and args[:1] != ["deploy"]:
+            return []
+        if prog in ("kubectl", "oc") and args[:1] not in (["apply"], ["create"], ["replace"]):
+            return []
+        if prog == "az" and not (args[:1] == ["deployment"] and "create" in args[:3]):
+            return []
+        flags = {"--template-file", "--template-body", "--template", "-t", "-f", "--filename"}
+        out: list[tuple[str, str]] = []
+        for i, a in enumerate(args[:-1]):
+            if a in flags:
+                target = _join(cwd, args[i + 1].removeprefix("file://"))
+                how = f"{prog} {' '.join(args[:2])}"
+                if self.snap.exists(target):
+                    out.append((target, how))
+                elif prog in ("kubectl", "oc"):  # a directory of manifests
+                    out.extend((p, how) for p in self.snap.under(target) if p.endswith((".yaml", ".yml", ".json")))
+        return out
+
+    def _notebooks(self, prog: str, args: list[str], cwd: str) -> list[tuple[str, str]]:
+        """Notebooks CI executes: `papermill IN.ipynb OUT`, `jupyter nbconvert --execute NB`,
+        `jupyter execute NB`."""
+        if prog == "jupyter" and not (args[:1] == ["execute"] or (args[:1] == ["nbconvert"] and "--execute" in args)):
+            return []
+        out = []
+        for a in args:
+            if a.endswith(".ipynb"):
+                path = _join(cwd, a)
+                if self.snap.exists(path):
+                    out.append((path, f"{prog} (runs the notebook)"))
+                if prog == "papermill":
+                    break  # the second notebook is the output
         return out
 
     def _job_file(self, prog: str, args: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:

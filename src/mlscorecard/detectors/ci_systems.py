@@ -14,7 +14,7 @@ from typing import Any
 from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, LineList, YamlError, load_yaml
-from .ci import CIFacts, Step, Workflow, _CommandReader, _input_defaults, add_command, substitute
+from .ci import CIFacts, Execution, Step, Workflow, _CommandReader, _input_defaults, add_command, substitute
 
 MAX_TEMPLATE_DEPTH = 5
 
@@ -385,8 +385,8 @@ def read_jenkinsfile(snap: Snapshot, path: str, reader: _CommandReader, facts: C
 # ---------------------------------------------------------------------------- Google Cloud Build
 def read_cloud_build(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
     """Cloud Build configs: each step runs `entrypoint args` (or the image's own program) in `dir`.
-    Their triggers live in the cloud project, not in the repository: "external", which counts as
-    not automated until a person confirms it (model-1 and operations.ci-cd questions ask)."""
+    Their triggers live in the cloud project, not in the repository: "external", automated with
+    lower confidence, so a person confirms them."""
     data = _load(snap, path)
     steps = data.get("steps") if isinstance(data, LineDict) else None
     if not isinstance(steps, list):
@@ -421,6 +421,138 @@ def _is_cloud_build(snap: Snapshot, path: str) -> bool:
         return False
     text = snap.read_text(path) or ""
     return bool(re.search(r"^steps:\s*$", text, re.M) and re.search(r"^-?\s*-?\s*name:\s*['\"]?(gcr\.io|\$_|[\w.-]+/)", text, re.M))
+
+
+# ---------------------------------------------------------------------------- AWS CodePipeline and CodeBuild
+_BUILDSPEC_RE = re.compile(r"(^|/)buildspec[^/]*\.ya?ml$")
+# CloudFormation templates that may define a CodePipeline: by name or folder (their content decides)
+_CFN_CANDIDATE_RE = re.compile(
+    r"(^|/)([^/]*(pipeline|cicd|ci-cd|codebuild|cfn|stack|template)[^/]*|(cloudformation|cfn|cicd|infra|infrastructure)/[^/]+)\.(ya?ml|json|template)$",
+    re.I)
+_CODEBUILD_SRC = re.compile(r"\$\{?CODEBUILD_SRC_DIR\}?")
+
+
+def _cfn_value(value: Any) -> Any:
+    """A CloudFormation reference as the name it points at: `!Ref X` (the YAML tag is dropped on
+    reading) or `{"Ref": "X"}`."""
+    if isinstance(value, dict) and len(value) == 1 and "Ref" in value:
+        return value["Ref"]
+    return value
+
+
+def _add_buildspec(snap: Snapshot, data: Any, path: str, reader: _CommandReader, facts: CIFacts,
+                   wf: Workflow, manual: bool, packaged: dict[str, str] | None = None) -> None:
+    """A CodeBuild buildspec's phases, in order; $CODEBUILD_SRC_DIR is the repository root.
+    `packaged` collects `cloudformation package --template-file A --output-template-file B`:
+    B's name -> A, the template a later deploy action of the pipeline really deploys."""
+    phases = data.get("phases") if isinstance(data, LineDict) else None
+    if not isinstance(phases, LineDict):
+        return
+    for name in ("install", "pre_build", "build", "post_build"):
+        phase = phases.get(name)
+        if isinstance(phase, LineDict):
+            for line, cmd in _commands(phase.get("commands")):
+                cmd = _CODEBUILD_SRC.sub(".", cmd)
+                add_command(wf, facts, reader, path, line or phase.line_of("commands"), cmd, None, manual)
+                if packaged is not None and "cloudformation" in cmd and "package" in cmd:
+                    try:
+                        argv = shlex.split(cmd)
+                    except ValueError:
+                        continue
+                    opts = {a: argv[i + 1] for i, a in enumerate(argv[:-1]) if a.startswith("--")}
+                    if "--template-file" in opts and "--output-template-file" in opts:
+                        packaged[posixpath.basename(opts["--output-template-file"])] = posixpath.normpath(opts["--template-file"])
+
+
+def read_codepipelines(snap: Snapshot, candidates: list[str], reader: _CommandReader, facts: CIFacts) -> set[str]:
+    """CloudFormation templates with an AWS::CodePipeline::Pipeline: each pipeline runs on its
+    source's changes (a CodeCommit, GitHub or S3 source starts it) through its stages in order;
+    a manual-approval action holds every later action for a person. A CodeBuild action runs its
+    project's buildspec (a file in the repository, or inline). Returns the buildspecs read."""
+    used: set[str] = set()
+    for path in candidates:
+        text = snap.read_text(path) or ""
+        if "AWS::CodePipeline::Pipeline" not in text:
+            continue
+        data = _load(snap, path)
+        resources = data.get("Resources") if isinstance(data, LineDict) else None
+        if not isinstance(resources, LineDict):
+            continue
+        projects = {name: res for name, res in resources.items()
+                    if isinstance(res, LineDict) and res.get("Type") == "AWS::CodeBuild::Project"}
+        for name, res in resources.items():
+            if not isinstance(res, LineDict) or res.get("Type") != "AWS::CodePipeline::Pipeline":
+                continue
+            props = res.get("Properties") if isinstance(res.get("Properties"), LineDict) else LineDict()
+            stages = props.get("Stages") if isinstance(props.get("Stages"), list) else []
+            actions = [a for st in stages if isinstance(st, LineDict) for a in (st.get("Actions") or [])
+                       if isinstance(a, LineDict)]
+            kinds = [a.get("ActionTypeId") if isinstance(a.get("ActionTypeId"), LineDict) else LineDict() for a in actions]
+            has_source = any(k.get("Category") == "Source" for k in kinds)
+            wf = Workflow(path=path, system="aws-codepipeline", triggers=["push"] if has_source else ["external"],
+                          line=res.line)
+            manual = False
+            packaged: dict[str, str] = {}
+            for action, kind in zip(actions, kinds):
+                category, provider = kind.get("Category"), kind.get("Provider")
+                line = action.line_of("Name")
+                config = action.get("Configuration") if isinstance(action.get("Configuration"), LineDict) else LineDict()
+                if category == "Approval":
+                    manual = True
+                    wf.steps.append(_note_step(path, line, f"manual approval: {action.get('Name')}"))
+                    continue
+                if category == "Source":
+                    continue
+                if provider == "CodeBuild":
+                    project = projects.get(str(_cfn_value(config.get("ProjectName"))))
+                    source = project.get("Properties", {}).get("Source") if project is not None else None
+                    spec = source.get("BuildSpec") if isinstance(source, dict) else None
+                    if isinstance(spec, str) and snap.exists(spec.strip()):
+                        used.add(spec.strip())
+                        _add_buildspec(snap, _load(snap, spec.strip()), spec.strip(), reader, facts, wf, manual, packaged)
+                    elif isinstance(spec, str) and "phases" in spec:
+                        try:
+                            inline = load_yaml(spec)
+                        except YamlError:
+                            inline = None
+                        _add_buildspec(snap, inline, path, reader, facts, wf, manual, packaged)
+                    wf.steps.append(Step(path, line, f"codebuild: {action.get('Name')}", manual))
+                else:  # CloudFormation deploy, Step Functions, Lambda...: a step the facts show
+                    what = config.get("TemplatePath") or config.get("StateMachineArn") or config.get("FunctionName") or ""
+                    wf.steps.append(Step(path, line, f"{str(provider).lower()}: {action.get('Name')} {_cfn_value(what)}".strip(), manual))
+                    template = _artifact_file(snap, config.get("TemplatePath"), packaged) if provider == "CloudFormation" else None
+                    if template:  # the stack this action deploys, as the repository holds it; what the
+                        # stack sets up (a canary, alarms, a monitoring schedule) then runs unattended,
+                        # also when a person approved the release
+                        how = "codepipeline cloudformation deploy" + (" after a manual approval" if manual else "")
+                        facts.executions.setdefault(template, []).append(Execution(template, wf, line, how, False, path))
+            facts.workflows.append(wf)
+    return used
+
+
+def _artifact_file(snap: Snapshot, template_path: Any, packaged: dict[str, str]) -> str | None:
+    """`BuildOutput::deploy-dev.yml`: the template a build packaged under that name, or the
+    repository file of that name when exactly one has it."""
+    if not isinstance(template_path, str) or "::" not in template_path:
+        return None
+    name = posixpath.basename(template_path.split("::", 1)[1])
+    if name in packaged and snap.exists(packaged[name]):
+        return packaged[name]
+    hits = [p for p in snap.select("yaml-and-json") if posixpath.basename(p) == name]
+    return hits[0] if len(hits) == 1 else None
+
+
+@selector("yaml-and-json")
+def _is_yaml_or_json(path: str) -> bool:
+    return path.endswith((".yml", ".yaml", ".json", ".template"))
+
+
+def read_buildspec(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
+    """A buildspec no pipeline in the repository runs: its trigger is a CodeBuild project or
+    webhook kept in the cloud account ("external")."""
+    wf = Workflow(path=path, system="aws-codebuild", triggers=["external"], line=1)
+    _add_buildspec(snap, _load(snap, path), path, reader, facts, wf, False)
+    facts.workflows.append(wf)
 
 
 # ---------------------------------------------------------------------------- pre-commit
@@ -458,13 +590,16 @@ def is_ci_config(path: str) -> bool:
     """Paths a CI system other than GitHub Actions could be configured in (by name alone)."""
     name = posixpath.basename(path)
     return (path in _OTHER_CONFIGS or bool(_AZURE_RE.search(path)) or bool(_BUILDKITE_RE.fullmatch(path))
+            or bool(_BUILDSPEC_RE.search(path)) or bool(_CFN_CANDIDATE_RE.search(path))
             or (bool(_JENKINS_RE.search(path)) and not name.endswith((".md", ".txt")))
             or (path.endswith((".yaml", ".yml")) and bool(_CLOUD_BUILD_NAME.fullmatch(name) or _CLOUD_BUILD_DIR.search(path))))
 
 
 def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -> None:
     azure = []
-    for path in snap.select("ci-configs"):
+    configs = snap.select("ci-configs")
+    buildspecs_run = read_codepipelines(snap, [p for p in configs if _CFN_CANDIDATE_RE.search(p)], reader, facts)
+    for path in configs:
         name = posixpath.basename(path)
         if path == ".gitlab-ci.yml" or path == ".gitlab-ci.yaml":
             read_gitlab(snap, path, reader, facts)
@@ -482,6 +617,9 @@ def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -
             read_jenkinsfile(snap, path, reader, facts)
         elif path == ".pre-commit-config.yaml":
             read_pre_commit(snap, path, reader, facts)
+        elif _BUILDSPEC_RE.search(path):
+            if path not in buildspecs_run:
+                read_buildspec(snap, path, reader, facts)
         elif path.endswith((".yaml", ".yml")) and _is_cloud_build(snap, path):
             read_cloud_build(snap, path, reader, facts)
     if azure:
