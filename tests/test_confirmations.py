@@ -42,7 +42,7 @@ def test_confirmed_values_replace_the_proposal_and_show_beside_it(fixture_repos,
     assert mts.items["model-2"].confirmed == {  # ... and the confirmation shown beside it
         "path": str(conf), "line": 4, "level": "manual", "points": 1, "by": "Ada", "date": "2026-11-20",
         "note": "degraded-model A/B test in Q3, see wiki", "links": ["https://wiki.example.com/ab"]}
-    assert mts.proposed_groups["model"] == 2 and mts.groups["model"] == 3
+    assert mts.proposed_groups["model"] == 1 and mts.groups["model"] == 2
     assert mts.proposed_groups["monitor"] == 0 and mts.groups["monitor"] == 2
     assert "no CI job, schedule" in mts.items["monitor-6"].confirmed["disagreement"]
     rob = result.rubrics["robustness"]

@@ -32,13 +32,20 @@ def match_codeowners(rule, facts: "RepoFacts") -> list[Finding]:
     return [Finding(rule.id, co["path"], co["lines"][0], summary)]
 
 
-@register("history-review", "repo", {"min_pr_fraction"})
+@register("history-review", "repo", {"min_pr_fraction", "max_pr_fraction", "model_code"})
 def match_history_review(rule, facts: "RepoFacts") -> list[Finding]:
+    """The review fraction of recent first-parent commits within [min_pr_fraction,
+    max_pr_fraction); with model_code, only when recent commits changed model code or configs
+    (the model specification is checked in and evolves in version control)."""
     review = facts.review
     if not review or not review["commits_considered"]:
         return []
     minimum = float(rule.match.get("min_pr_fraction", 0.5))
     if review["pr_fraction"] < minimum:
+        return []
+    if "max_pr_fraction" in rule.match and review["pr_fraction"] >= float(rule.match["max_pr_fraction"]):
+        return []
+    if rule.match.get("model_code") and not review.get("model_spec_commits"):
         return []
     summary = (f"{rule.summary}: {review['reviewed_commits']} of the last {review['commits_considered']} "
                f"first-parent commits came through a pull/merge request ({review['pr_fraction']:.0%})")
