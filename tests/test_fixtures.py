@@ -41,7 +41,7 @@ EXPECTED_LEVELS = {
 EXPECTED_ROBUSTNESS = {
     "research-script": {"training.reproducibility": 2},
     "tested-training": {"training.reproducibility": 4, "operations.ci-cd": 2, "data.quality": 1,
-                        "evaluation.environment": 1},
+                        "evaluation.environment": 1, "training.metrics": 1},  # roc_auc_score in train.py
     "production-service": {
         "data.quality": 2, "training.metrics": 2, "training.tuning": 1, "training.reproducibility": 3,
         "evaluation.environment": 2, "deployment.infrastructure": 3, "deployment.experimentation": 3,

@@ -92,6 +92,10 @@ class Interest:
         self.keywords = keywords
         # one regular expression for all globs (fnmatch's own translation), not one match per glob
         self._globs = re.compile("|".join(fnmatch.translate(g) for g in self.globs)) if self.globs else None
+        # `*.method` globs also match a method called on an object whose type no import tells
+        # (`client.set_registered_model_alias(...)`, `model.partial_fit(...)`)
+        methods = [g for g in self.globs if g.startswith("*.")]
+        self._methods = re.compile("|".join(fnmatch.translate(g) for g in methods)) if methods else None
 
     def wants(self, qualname: str | None, kwnames: list[str]) -> bool:
         if qualname is not None:
@@ -101,6 +105,10 @@ class Interest:
             keywords = self.keywords
             return any(k in keywords for k in kwnames)
         return False
+
+    def wants_method(self, dotted_text: str) -> bool:
+        """An unresolved call `obj.method(...)` that a `*.method` pattern names."""
+        return self._methods is not None and "." in dotted_text and self._methods.match(dotted_text) is not None
 
     def patterns(self) -> list[str]:
         return sorted(self.exact) + self.globs
@@ -601,7 +609,8 @@ class _Visitor:
                 self.scopes[-1].checked.update(_names_in(call))
                 inside_checks.update(id(c) for c in _calls_in(call))
             kwnames = [k.arg for k in call.keywords if k.arg is not None]
-            if not wants(qualname, kwnames):
+            if not wants(qualname, kwnames) and not (
+                    qualname is None and parts and self.interest.wants_method(".".join(parts))):
                 continue
             args, argv = [], []
             for a in call.args:

@@ -246,7 +246,8 @@ class _Visitor(cst.CSTVisitor):
         if assert_like:
             self.check_depth += 1
         kwnames = [a.keyword.value for a in node.args if a.keyword is not None]
-        if not self.interest.wants(qualname, kwnames):
+        if not self.interest.wants(qualname, kwnames) and not (
+                qualname is None and parts and self.interest.wants_method(".".join(parts))):
             return
         args, argv = [], []
         for a in node.args:
