@@ -30,6 +30,7 @@ EXPECTED_LEVELS = {
         "infra-4": "automated",    # validate.py exits when the candidate loses; retrain.yml runs it weekly
         "infra-6": "manual",       # KServe canaryTrafficPercent, applied by deploy.yml (promotion is manual)
         "infra-7": "manual",       # deploy/rollback.sh, reachable only from a workflow_dispatch workflow
+        "monitor-1": "automated",  # the scheduled drift job fails (an alert) when served data drifts
         "monitor-2": "automated",  # evidently drift job on a schedule; pydantic Field limits on requests
         "monitor-3": "automated",  # shared feature module; test_no_training_serving_skew run by CI
         "monitor-4": "automated",  # model age gauge in the serving path

@@ -59,7 +59,7 @@ def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
 
     assert CHROMIUM, "CI must install Chromium (.ci/run does)"
     conf = tmp_path / "c.yml"
-    conf.write_text("confirmations:\n  data-1: {level: manual, by: Ada}\n  monitor-1: {level: automated, by: Bo}\n")
+    conf.write_text("confirmations:\n  data-1: {level: manual, by: Ada}\n  model-4: {level: automated, by: Bo}\n")
     report = tmp_path / "report.html"
     cli("audit", str(fixture_repos["production-service"]), "--format", "html", "--no-cache",
         "--confirmations", str(conf), "--output", str(report))
@@ -75,7 +75,7 @@ def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
         assert page.inner_text("#ml-band") == "first pass at productionization"
         assert page.inner_text("#rob-score").startswith("37")
         assert page.locator("table.items tr").count() == 28 + 22 + 10  # rows plus one header per table
-        assert "disagrees" in page.inner_text("#item-monitor-1")
+        assert "disagrees" in page.inner_text("#item-model-4")
         assert page.locator("#checklist + p + ul li").count() > 0
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot), full_page=False)

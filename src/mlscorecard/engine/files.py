@@ -19,7 +19,7 @@ from typing import Any
 from ..globs import GlobSet
 from ..matchers import FileView, contexts_allow, load_all
 from ..matchers.python import target_text_criteria
-from ..matchers.text import path_selector
+from ..matchers.text import DOC_SUFFIXES, path_selector
 from ..snapshot import decode_source
 from .literals import LiteralScanner
 from .notebooks import NotebookError, notebook_source
@@ -91,7 +91,8 @@ class ScanPlan:
         self.heur = heur
         kinds = load_all()
         self.file_rules = [r for r in heur.rules if kinds[r.kind].scope == "file"]
-        self.wanted = GlobSet(g for r in self.file_rules if r.kind in ("text", "secrets") for g in r.match["paths"])
+        self.wanted = GlobSet(g for r in self.file_rules if r.kind in ("text", "secrets", "doc-text")
+                              for g in r.match["paths"])
         self._ready = False
 
     def prepare(self) -> "ScanPlan":
@@ -108,14 +109,14 @@ class ScanPlan:
         self.vocabulary = frozenset(w for groups, _ in self.prefilters for g in groups for w in g)
         literals: set[str] = {w.lower() for w in self.vocabulary}
         for r in self.file_rules:
-            if r.kind == "text":
+            if r.kind in ("text", "doc-text"):
                 literals.update(r.match.get("literals") or [])
             elif r.kind == "secrets":
                 for lits in (r.match.get("literals") or {}).values():
                     literals.update(lits)
         self.scanner = LiteralScanner(literals)
         self.targets = {r.id: target_text_criteria(r) for r in heur.rules if r.kind == "python-test-imports"}
-        self.selectors = {r.id: path_selector(r) for r in self.file_rules if r.kind in ("text", "secrets")}
+        self.selectors = {r.id: path_selector(r) for r in self.file_rules if r.kind in ("text", "secrets", "doc-text")}
         self.code_only = frozenset(r.id for r in self.file_rules if r.kind.startswith("python-"))
         self.contextual = frozenset(r.id for r in self.file_rules if r.match.get("context") or r.match.get("not_context"))
         self._ready = True
@@ -162,6 +163,7 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
     source = None
     cells = None
     nb = None
+    prose = prose_cells = None
     if path.endswith(".ipynb"):
         try:
             nb = notebook_source(text)
@@ -169,7 +171,10 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
             warnings.append(str(exc))
         else:
             source, cells = nb.source, (nb.cell_starts, nb.cell_numbers)
+            prose, prose_cells = nb.prose, (nb.prose_starts, nb.prose_numbers)
             out["nb"] = [nb.cell_starts, nb.cell_numbers]
+    elif path.endswith(DOC_SUFFIXES):
+        prose = text
     elif path.endswith(".py"):
         source = text
         out["py"] = 1
@@ -206,7 +211,8 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
                 out["tgt"] = tgt
     else:
         ctx = default_contexts(path)
-    view = FileView(path, text, source, ctx, pf, cells, found_text, found_source)
+    found_prose = found_text if prose is text else (plan.scanner.found(prose.lower()) if prose else frozenset())
+    view = FileView(path, text, source, ctx, pf, cells, found_text, found_source, prose, prose_cells, found_prose)
     rows = []
     for rule in plan.file_rules:
         rid = rule.id

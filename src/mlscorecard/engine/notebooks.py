@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # %line magic, !shell, ?help, and `obj?` / `obj??` (a name or attribute chain, nothing else)
 _MAGIC_LINE = re.compile(r"^(\s*)(%|!|\?)|^(\s*)[A-Za-z_][\w.]*(\(\))?\?{1,2}\s*$")
@@ -30,6 +30,9 @@ class NotebookSource:
     source: str
     cell_starts: list[int]  # 1-based line in `source` where each code cell begins
     cell_numbers: list[int]  # 1-based index of that cell among all cells of the notebook
+    prose: str = ""  # the Markdown cells, joined the same way (documentation as evidence)
+    prose_starts: list[int] = field(default_factory=list)
+    prose_numbers: list[int] = field(default_factory=list)
 
     def without_cell_at(self, line: int) -> tuple["NotebookSource", int]:
         """The same source with the code cell holding `line` blanked (its lines emptied, so the
@@ -39,7 +42,8 @@ class NotebookSource:
         end = self.cell_starts[i + 1] - 1 if i + 1 < len(self.cell_starts) else len(lines)
         for k in range(self.cell_starts[i] - 1, min(end, len(lines))):
             lines[k] = ""
-        return NotebookSource("\n".join(lines), self.cell_starts, self.cell_numbers), self.cell_numbers[i]
+        return (NotebookSource("\n".join(lines), self.cell_starts, self.cell_numbers, self.prose, self.prose_starts,
+                               self.prose_numbers), self.cell_numbers[i])
 
     def locate(self, line: int) -> tuple[int, int]:
         """(cell number, line within the cell) of a line of `source`."""
@@ -90,14 +94,24 @@ def notebook_source(text: str) -> NotebookSource:
     parts: list[str] = []
     starts: list[int] = []
     numbers: list[int] = []
-    line = 1
+    prose: list[str] = []
+    prose_starts: list[int] = []
+    prose_numbers: list[int] = []
+    line = prose_line = 1
     for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown"):
             continue
         src = cell.get("source", cell.get("input", ""))
         if isinstance(src, list):
             src = "".join(s for s in src if isinstance(s, str))
         if not isinstance(src, str):
+            continue
+        if cell["cell_type"] == "markdown":
+            lines = src.split("\n")
+            prose_starts.append(prose_line)
+            prose_numbers.append(number)
+            prose.append("\n".join(lines))
+            prose_line += len(lines)
             continue
         lines = _clean(src.split("\n"))
         starts.append(line)
@@ -106,4 +120,5 @@ def notebook_source(text: str) -> NotebookSource:
         line += len(lines)
     if not parts:
         raise NotebookError("no code cells; skipped")
-    return NotebookSource("\n".join(parts) + "\n", starts, numbers)
+    return NotebookSource("\n".join(parts) + "\n", starts, numbers,
+                          "\n".join(prose) + "\n" if prose else "", prose_starts, prose_numbers)

@@ -119,6 +119,7 @@ def make_interest(rules: list) -> Interest:
     keywords: set[str] = set()
     for rule in rules:
         patterns.extend(rule.match.get("calls", []) or [])
+        patterns.extend(rule.match.get("also_calls", []) or [])
         keywords.update((rule.match.get("keywords") or {}).keys())
         keywords.update(rule.match.get("any_keywords") or [])
     return Interest(patterns, keywords)

@@ -52,19 +52,23 @@ class FileView:
     cells: tuple[list[int], list[int]] | None = None  # a notebook's code cell starts and numbers
     literals_in_text: frozenset[str] = frozenset()  # rules' literals present (case-insensitive) in text
     literals_in_source: frozenset[str] = frozenset()
+    prose: str | None = None  # documentation: a Markdown/reST file's text, a notebook's Markdown cells
+    prose_cells: tuple[list[int], list[int]] | None = None
+    literals_in_prose: frozenset[str] = frozenset()
 
-    def locate(self, line: int) -> tuple[int, int | None]:
+    def locate(self, line: int, cells: tuple[list[int], list[int]] | None = None) -> tuple[int, int | None]:
         """(line, cell) of a finding: notebook lines are given within their cell."""
-        if self.cells is None:
+        cells = cells if cells is not None else self.cells
+        if cells is None or not cells[0]:
             return line, None
-        starts, numbers = self.cells
+        starts, numbers = cells
         i = max(bisect.bisect_right(starts, line) - 1, 0)
         return line - starts[i] + 1, numbers[i]
 
     def finding(self, rule, line: int, summary: str, fact_extra: dict[str, Any] | None = None,
-                delta: float = 0.0) -> Finding:
+                delta: float = 0.0, cells: tuple[list[int], list[int]] | None = None) -> Finding:
         """A finding at this file's line; notebook lines become lines within their cell."""
-        line, cell = self.locate(line)
+        line, cell = self.locate(line, cells)
         fact = {"path": self.path, "line": line, **(fact_extra or {})}
         if cell is not None:
             fact["cell"] = cell

@@ -66,12 +66,18 @@ def use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
 
 # ------------------------------------------------------------------------- one file
 @register("python-call", "file", {"calls", "how", "args", "arg_values", "keywords", "keyword_values", "any_keywords",
-                                   "asserted", *CONTEXT_KEYS})
+                                   "asserted", "also_calls", *CONTEXT_KEYS})
 def match_python_call(rule, f: FileView) -> list[Finding]:
+    """Uses of the named calls; with `also_calls`, only in a file that also uses one of those
+    (a simple model trained beside a complex one)."""
     m = rule.match
     pf = f.python
     if pf is None or "error" in pf:
         return []
+    if m.get("also_calls"):
+        others = {"calls": m["also_calls"], "how": m.get("how") or ["call"]}
+        if not any(use_matches(u, others) for u in pf["uses"]):
+            return []
     want_kws: dict[str, Any] = m.get("keywords") or {}
     out = []
     for use in pf["uses"]:

@@ -96,3 +96,28 @@ def match_secrets(rule, f: FileView) -> list[Finding]:
                                {"path": f.path, "line": line, "kind": label}))
             break
     return out
+
+
+DOC_SUFFIXES = (".md", ".rst", ".markdown", ".txt")
+
+
+@register("doc-text", "file", {"paths", "exclude", "pattern", "ignore_case", "first_only", "literals"})
+def match_doc_text(rule, f: FileView) -> list[Finding]:
+    """Documentation as evidence: a pattern over README and docs text and over notebooks'
+    Markdown cells (never their code). Such evidence is manual at most, and weak: a described
+    procedure needs a person, and a claim may have nothing behind it."""
+    m = rule.match
+    if f.prose is None:
+        return []
+    literals = _lowered(m.get("literals"))
+    if literals and f.literals_in_prose.isdisjoint(literals):
+        return []
+    pattern = _compiled(m["pattern"], re.M | (re.I if m.get("ignore_case") else 0))
+    out = []
+    for mo in pattern.finditer(f.prose):
+        line = f.prose.count("\n", 0, mo.start()) + 1
+        snippet = " ".join(mo.group(0).split())[:80]
+        out.append(f.finding(rule, line, f"{rule.summary}: {snippet}", {"summary": snippet}, cells=f.prose_cells))
+        if m.get("first_only", True):
+            break
+    return out
