@@ -85,7 +85,8 @@ def test_markdown_gap_report(fixture_repos):
     assert md.startswith("# mlscorecard report")
     assert "| ML Test Score (minimum over sections) | **" in md
     # per-section tables, one row per item, with level, points, confidence and path:line evidence
-    assert "| infra-2 | Model specification code is unit-tested | automated | 2 | 0.95 | — | `tests/test_model.py:3`, `tests/test_model.py:6` |" in md
+    # the behaviour test counts by its name (evidence of that kind stays at 0.4): 1 - 0.2 * 0.6 = 0.88
+    assert "| infra-2 | Model specification code is unit-tested | automated | 2 | 0.88 | — | `tests/test_model.py:3`, `tests/test_model.py:6` |" in md
     assert "run by `.github/workflows/ci.yml`" in md
     # every gap has its remediation, an example of evidence and a question for a human
     gap = md.split("### data-1 — Feature distributions match expectations")[1].split("###")[0]
@@ -146,3 +147,20 @@ def test_rev_audits_an_older_commit(fixture_repos):
 def test_rules_command_lists_every_rule():
     out = cli("rules").stdout
     assert "seeds/global-seed" in out and "python-call" in out and "infra-1" in out
+
+
+def test_each_piece_of_evidence_says_what_it_rests_on(fixture_repos):
+    """Documentation and names are weak (confidence at most 0.4, so a person confirms them); a
+    checked call, a test or CI is stronger. The JSON and the Markdown say which kind each is."""
+    from mlscorecard.audit import run_audit
+    from mlscorecard.model import BASES
+
+    result = run_audit(str(fixture_repos["production-service"]), cache_dir=False)
+    pieces = [e for rub in result.rubrics.values() for it in rub.items.values() for e in it.evidence]
+    assert {e.basis for e in pieces} <= set(BASES) and {"code", "ci", "test"} <= {e.basis for e in pieces}
+    assert all(e.confidence <= 0.4 for e in pieces if e.basis in ("documentation", "name"))
+    from mlscorecard.heuristics import load_heuristics
+    from mlscorecard.reports import render
+
+    md = render("markdown", result, load_heuristics())
+    assert ", checked code, confidence" in md and ", ci, confidence" in md

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LEVELS = ("none", "manual", "automated")
+# What a piece of evidence rests on, weakest first. Documentation and names only say that a
+# check may exist; code does it; a checked call or a test acts on the result; CI and the
+# history are what the repository's own machinery records.
+BASES = ("documentation", "name", "configuration", "code", "checked code", "test", "ci", "history")
 LEVEL_POINTS = {"none": 0, "manual": 1, "automated": 2}
 
 
@@ -39,6 +43,7 @@ class Evidence:
     automated_by: str | None = None
     cell: int | None = None  # notebook code cell (1-based); `line` is then the line within that cell
     cap: int | None = None  # negative evidence (e.g. a committed secret): the most the item may score
+    basis: str | None = None  # what kind of evidence it is (BASES): documentation is weaker than a checked call
 
     def sort_key(self) -> tuple:
         return (self.path, self.cell or 0, self.line, self.rule)
@@ -62,6 +67,8 @@ class Evidence:
         if self.cap is not None:
             out["negative"] = True
             out["cap"] = self.cap
+        if self.basis is not None:
+            out["basis"] = self.basis
         return out
 
     @property

@@ -64,25 +64,53 @@ def automation_of(rule: Rule, finding: Finding, facts: RepoFacts) -> str | None:
     raise AssertionError(mode)
 
 
+# Evidence resting on documentation or on a name alone never reaches this confidence: a person
+# confirms it (needs_confirmation is below 0.6).
+WEAK_BASIS_CONFIDENCE = 0.4
+_CODE_SUFFIXES = (".py", ".ipynb")
+
+
+def basis_of(rule: Rule, f: Finding) -> str:
+    """What kind of evidence a finding is (model.BASES)."""
+    kind = rule.kind
+    if kind == "doc-text":
+        return "documentation"
+    if kind == "python-test-function":
+        return "test" if rule.match.get("params") else "name"
+    if kind in ("python-call", "python-gate"):
+        return "checked code" if f.confidence_delta > 0 or kind == "python-gate" else "code"
+    if kind == "python-test-imports":
+        return "test"
+    if kind.startswith("ci-"):
+        return "ci"
+    if kind in ("history-review", "codeowners"):
+        return "history"
+    if kind in ("text", "secrets"):
+        return "code" if f.path.endswith(_CODE_SUFFIXES) else "configuration"
+    return "configuration" if kind == "pinned-dependencies" else "code"
+
+
 def evidence_for(rule: Rule, findings: list[Finding], facts: RepoFacts) -> list[Evidence]:
     out = []
     for f in findings:
+        basis = basis_of(rule, f)
         automated_by = automation_of(rule, f, facts)
         lift = 0.1 if automated_by else 0.0
         if automated_by and facts.ci.external_only(automated_by):  # a trigger nobody can see from here
             lift = EXTERNAL_CONFIDENCE
         for s in rule.supports:
             conf = s.confidence + f.confidence_delta + lift
-            conf = max(0.05, min(0.95, conf))
+            conf = max(0.05, min(WEAK_BASIS_CONFIDENCE if basis in ("documentation", "name") else 0.95, conf))
             if s.cap is not None:  # negative evidence: never automated, never a point
-                out.append(Evidence(rule.id, f.path, f.line, s.confidence, f.summary, s.item, cell=f.cell, cap=s.cap))
+                out.append(Evidence(rule.id, f.path, f.line, s.confidence, f.summary, s.item, cell=f.cell, cap=s.cap,
+                                    basis=basis))
             elif s.rubric == "ml-test-score":
                 level = "automated" if automated_by else "manual"
                 out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, level=level,
-                                    automated_by=automated_by, cell=f.cell))
+                                    automated_by=automated_by, cell=f.cell, basis=basis))
             else:
                 out.append(Evidence(rule.id, f.path, f.line, conf, f.summary, s.item, score=s.score,
-                                    automated_by=automated_by, cell=f.cell))
+                                    automated_by=automated_by, cell=f.cell, basis=basis))
     return out
 
 
