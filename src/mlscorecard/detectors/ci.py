@@ -21,6 +21,7 @@ from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, YamlError, load_yaml
 from ..engine.python import is_test_path
+from . import tasks
 
 WORKFLOW_RE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 
@@ -182,10 +183,17 @@ class _CommandReader:
         return out
 
     def _argv(self, argv: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
+        if argv[:2] == ["hatch", "run"] and depth < MAX_DEPTH:  # a hatch script, else a wrapped command
+            script = tasks.hatch_script(self.snap, cwd, argv[2:], _join)
+            if script is not None:
+                return self._task_commands(script, cwd, depth)
         argv = _strip_wrappers(argv)
         if not argv:
             return []
         prog = posixpath.basename(argv[0])
+        runner = _TASK_RUNNERS.get(prog)
+        if runner is not None and depth < MAX_DEPTH:
+            return self._task_commands(runner(self, argv[1:], cwd), cwd, depth)
         if prog in ("pytest", "py.test"):
             return self._pytest(argv[1:], cwd)
         if _PYTHON_RE.match(argv[0]) or prog == "coverage":
@@ -393,6 +401,12 @@ class _CommandReader:
                 out.extend(self.executions(line, cwd, depth + 1))
         return out
 
+    def _task_commands(self, commands: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for command in commands:
+            out.extend(self.executions(command, cwd, depth + 1))
+        return out
+
     def _deployed_files(self, prog: str, args: list[str], cwd: str) -> list[tuple[str, str]]:
         """Templates and manifests a deployment command applies: what they define (a canary, a
         rollback alarm, an autoscaling policy) is then set up by the pipeline, not by a person.
@@ -527,6 +541,18 @@ def _drop_options(args: list[str], with_value: frozenset[str]) -> list[str]:
 
 
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
+
+# Task runners: program -> its tasks' commands (detectors/tasks.py)
+_TASK_RUNNERS = {
+    "mise": lambda r, args, cwd: tasks.mise(r.snap, cwd, args, _join),
+    "pixi": lambda r, args, cwd: tasks.pixi(r.snap, cwd, args, _join),
+    "just": lambda r, args, cwd: tasks.just(r.snap, cwd, args, _join),
+    "poe": lambda r, args, cwd: tasks.poe(r.snap, cwd, args, _join),
+    "task": lambda r, args, cwd: tasks.taskfile(r.snap, cwd, args, _join, load_yaml),
+    "nox": lambda r, args, cwd: tasks.nox(r.snap, cwd, args, _join),
+    "invoke": lambda r, args, cwd: tasks.invoke(r.snap, cwd, args, _join),
+    "inv": lambda r, args, cwd: tasks.invoke(r.snap, cwd, args, _join),
+}
 
 
 def split_commands(text: str) -> list[str]:
