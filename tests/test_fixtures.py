@@ -21,6 +21,7 @@ EXPECTED_LEVELS = {
     },
     # A production-style service: monitoring, canary, rollback, scheduled retraining with a gate.
     "production-service": {
+        "data-1": "manual",        # the drift job compares served feature distributions with a reference
         "data-7": "automated",
         "model-1": "manual",       # 4 of 6 human commits through PRs
         "model-5": "automated",    # DummyClassifier baseline in validate.py, run by the scheduled retrain

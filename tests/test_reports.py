@@ -108,7 +108,7 @@ def test_markdown_escapes_table_cells(tmp_path):
 
 def test_terminal_summary(fixture_repos):
     out = cli("audit", str(fixture_repos["production-service"]), "--no-cache").stdout
-    assert "ML Test Score: 2  (serious holes in reliability)" in out
+    assert "ML Test Score: 3  (first pass at productionization)" in out
     assert "  Infrastructure     7/14     3     2" in out  # score, manual items, automated items
     assert "Robustness Score: 37/88  (adequate but will fail at scale)" in out
     assert "<- minimum" in out
@@ -122,11 +122,11 @@ def test_output_file(fixture_repos, tmp_path):
 
 
 def test_fail_under(fixture_repos):
-    path = str(fixture_repos["production-service"])  # ML Test Score 2
-    assert cli("audit", path, "--fail-under", "2", "--no-cache").exit_code == 0
-    res = cli("audit", path, "--fail-under", "3", "--no-cache")
+    path = str(fixture_repos["production-service"])  # ML Test Score 3
+    assert cli("audit", path, "--fail-under", "3", "--no-cache").exit_code == 0
+    res = cli("audit", path, "--fail-under", "4", "--no-cache")
     assert res.exit_code == 1
-    assert "ML Test Score 2 is below --fail-under 3" in res.stderr
+    assert "ML Test Score 3 is below --fail-under 4" in res.stderr
 
 
 def test_bad_usage_exits_2(fixture_repos):

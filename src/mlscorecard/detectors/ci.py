@@ -453,7 +453,8 @@ class _CommandReader:
         """Jobs submitted to a cluster from a spec in the repository: `anyscale jobs submit SPEC`
         runs the spec's `entrypoint`; `az ml job create --file SPEC` runs its `command` in `code`."""
         if prog == "anyscale" and args[:1] == ["service"] and args[1:2] in (["rollout"], ["deploy"]):
-            spec = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--config-file")), None)
+            spec = next((args[i + 1] for i, a in enumerate(args[:-1])
+                         if a in ("-f", "--config-file", "--service-config-file")), None)
             path = _join(cwd, spec) if spec else None
             return [(path, "anyscale service rollout")] if path and self.snap.exists(path) else []
         if prog == "anyscale" and args[:2] == ["jobs", "submit"]:

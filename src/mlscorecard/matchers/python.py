@@ -207,7 +207,7 @@ def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
         if crit.get("imports_any"):
             alternatives = "|".join(re.escape(n) for n in crit["imports_any"])
             imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{alternatives})\b", re.M)
-        defines_re = (re.compile(rf"^(?:async\s+)?(?:def|class)\s+\w*(?:{crit['defines_regex']})", re.M | re.I)
+        defines_re = (re.compile(rf"^[ \t]*(?:async\s+)?(?:def|class)\s+\w*(?:{crit['defines_regex']})", re.M | re.I)
                       if crit.get("defines_regex") else None)
         out.append((path_re, imports_re, defines_re))
     return out
@@ -218,7 +218,7 @@ def _target_predicate(rule, facts: "RepoFacts") -> Callable[[str], bool]:
 
     target.any_of is a list of criteria sets; a module qualifies when it meets every criterion
     of one set: path_regex (its path), imports_any (it imports one of these packages),
-    defines_regex (it defines a top-level function or class with such a name).
+    defines_regex (it defines a function, method or class with such a name).
     target.exclude_path_regex removes modules whatever they meet. Test code never qualifies.
     """
     target = rule.match.get("target") or {}
