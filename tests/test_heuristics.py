@@ -97,6 +97,8 @@ BROKEN_RULES = {
     "unknown context": ({"match": {"kind": "python-call", "calls": ["random.seed"], "context": ["production"]}},
                         "unknown context"),
     "unknown matcher": ({"match": {"kind": "python-magic"}}, "match.kind"),
+    "per_line without literals": ({"match": {"kind": "text", "paths": ["**/*.py"], "pattern": "seed", "per_line": True}},
+                                  "per_line needs literals"),
 }
 
 

@@ -119,8 +119,9 @@ def _load_rubric(path: Path, data: Any) -> Rubric:
 def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     """The pre-filter: groups of words that must all occur in a file for the rule to possibly match.
 
-    A call `a.b.c` can only resolve from an import, so both the package `a` (in the import) and
-    `c` (imported or called) are in the text; a keyword rule needs its keyword.
+    A call `a.b.c` can only resolve from an import, so every part of it is in the text: the
+    package and the modules in the import (`import a.b`, `from a.b import c`, `import a.b as x`),
+    the rest in the code (`x.c`); a keyword rule needs its keyword.
     """
     groups: set[tuple[str, ...]] = set()
     # words every match needs whatever the call: keyword names (all of them), and one of the
@@ -135,7 +136,7 @@ def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
         parts = [p for p in name.split(".") if p and "*" not in p]
         if parts:
             for alt in alternatives:
-                groups.add(tuple(sorted({parts[0], parts[-1], *required, *alt})))
+                groups.add(tuple(sorted({*parts, *required, *alt})))
     if not match.get("calls"):
         for kw in (match.get("keywords") or {}):
             groups.add((kw,))
@@ -168,6 +169,8 @@ def _load_rules(path: Path, data: Any, rubrics: dict[str, Rubric], context_names
         unknown = set(match) - kind.params
         if unknown:
             raise _fail(src, f"unknown match key(s) {sorted(unknown)} for kind {kind.name}; it takes {sorted(kind.params)}")
+        if match.get("per_line") and not match.get("literals"):
+            raise _fail(src, "match.per_line needs literals: only the lines that hold one are searched")
         for key in ("context", "not_context"):
             value = match.get(key)
             if value is None:

@@ -18,12 +18,12 @@ from typing import Any
 
 from ..globs import GlobSet
 from ..matchers import FileView, contexts_allow, load_all
-from ..matchers.python import target_text_criteria
+from ..matchers.python import DEFINED_NAME_RE, target_text_criteria
 from ..matchers.text import DOC_SUFFIXES, path_selector
 from ..snapshot import decode_source
 from .literals import LiteralScanner
 from .notebooks import NotebookError, notebook_source
-from .python import analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
+from .python import METRIC_RE, analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
 
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
@@ -119,6 +119,17 @@ class ScanPlan:
         self.selectors = {r.id: path_selector(r) for r in self.file_rules if r.kind in ("text", "secrets", "doc-text")}
         self.code_only = frozenset(r.id for r in self.file_rules if r.kind.startswith("python-"))
         self.contextual = frozenset(r.id for r in self.file_rules if r.match.get("context") or r.match.get("not_context"))
+        # the same words as a gate per rule, so a rule that cannot match is not called: a call
+        # rule needs all words of one of its groups in the code, a text rule one of its literals
+        self.call_gates = {r.id: tuple(frozenset(w.lower() for w in g) for g in r.tokens)
+                           for r in self.file_rules if r.kind == "python-call" and r.tokens}
+        self.literal_gates = {r.id: (r.kind == "doc-text", frozenset(w.lower() for w in r.match["literals"]))
+                              for r in self.file_rules if r.kind in ("text", "doc-text") and r.match.get("literals")}
+        self._groups_for: dict[frozenset[str], list[frozenset[str]]] = {}
+        # gate rules on metric-like names (no `calls`, no `any_threshold`): a file whose words do
+        # not call for a parse is still parsed when a line compares a metric-like name
+        self.metric_gates = [r.match for r in code_rules
+                             if r.kind == "python-gate" and not r.match.get("calls") and not r.match.get("any_threshold")]
         self._ready = True
         return self
 
@@ -132,12 +143,30 @@ class ScanPlan:
         substring of the lower-cased text, from the one literal scan; then as a word)."""
         if is_test_path(path):
             return True
-        groups = [g for groups, match in self.prefilters if contexts_allow(match, ctx)
-                  for g in groups if all(w.lower() in found for w in g)]
-        if not groups:
-            return False
-        present = self.vocabulary.intersection(_WORD_RE.findall(source))
-        return any(present.issuperset(g) for g in groups)
+        allowed = self._groups_for.get(ctx)
+        if allowed is None:
+            allowed = self._groups_for[ctx] = [(g, frozenset(w.lower() for w in g))
+                                               for groups, match in self.prefilters
+                                               if contexts_allow(match, ctx) for g in groups]
+        groups = [g for g, lowered in allowed if lowered <= found]
+        if groups:
+            present = self.vocabulary.intersection(_WORD_RE.findall(source))
+            if any(present.issuperset(g) for g in groups):
+                return True
+        return any(contexts_allow(m, ctx) for m in self.metric_gates) and compares_metric(source)
+
+
+_COMPARISON_LINE_RE = re.compile(r"^[ \t]*(?:assert|if|elif)\b[^\n]*[<>][^\n]*", re.M)
+
+
+def compares_metric(source: str) -> bool:
+    """Whether an `assert`, `if` or `elif` line compares (<, >) something with a metric-like
+    name (`assert all(x > floor for x in metrics)`, `if val_auc < threshold:`): where a metric
+    gate can be. A condition that only continues on the next lines is not seen."""
+    for mo in _COMPARISON_LINE_RE.finditer(source):
+        if any(METRIC_RE.search(w) for w in _WORD_RE.findall(mo.group(0))):
+            return True
+    return False
 
 
 _PLANS: dict[tuple[int, str], tuple[object, ScanPlan]] = {}
@@ -199,12 +228,20 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
                 warnings.append(pf["error"])
         if path.endswith(".py") and not is_test_context(path) and plan.targets:
             tgt = {}
+            defined: list[str] | None = None
             for rule_id, criteria in plan.targets.items():
-                ok = [i for i, (path_re, imports_re, defines_re) in enumerate(criteria)
-                      if (imports_re or defines_re)
-                      and (path_re is None or path_re.search(path))
-                      and (imports_re is None or imports_re.search(source))
-                      and (defines_re is None or defines_re.search(source))]
+                ok = []
+                for i, (path_re, imports_re, defines_re) in enumerate(criteria):
+                    if not (imports_re or defines_re) or (path_re is not None and not path_re.search(path)):
+                        continue
+                    if imports_re is not None and not imports_re.search(source):
+                        continue
+                    if defines_re is not None:
+                        if defined is None:
+                            defined = DEFINED_NAME_RE.findall(source)
+                        if not any(defines_re.search(n) for n in defined):
+                            continue
+                    ok.append(i)
                 if ok:
                     tgt[rule_id] = ok
             if tgt:
@@ -214,8 +251,16 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
     found_prose = found_text if prose is text else (plan.scanner.found(prose.lower()) if prose else frozenset())
     view = FileView(path, text, source, ctx, pf, cells, found_text, found_source, prose, prose_cells, found_prose)
     rows = []
+    call_gates, literal_gates = plan.call_gates, plan.literal_gates
+    found_code_or_text = found_source if cells is not None else found_text
     for rule in plan.file_rules:
         rid = rule.id
+        groups = call_gates.get(rid)
+        if groups is not None and not any(g <= found_source for g in groups):
+            continue
+        lits = literal_gates.get(rid)
+        if lits is not None and lits[1].isdisjoint(found_prose if lits[0] else found_code_or_text):
+            continue
         if rid in plan.code_only:
             if pf is None:
                 continue

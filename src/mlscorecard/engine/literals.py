@@ -9,6 +9,7 @@ literal in turn costs one pass per literal (about 4x slower on a large repositor
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 
 class LiteralScanner:
@@ -31,4 +32,4 @@ class LiteralScanner:
         if not self.literals or not lowered:
             return frozenset()
         automaton = self._automaton or self._build()
-        return frozenset(lit for _, lit in automaton.iter(lowered))
+        return frozenset(map(itemgetter(1), automaton.iter(lowered)))

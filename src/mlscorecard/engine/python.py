@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 import fnmatch
 from pathlib import PurePosixPath
 from typing import Any
@@ -43,12 +44,20 @@ TRIVIAL_NAMES = frozenset({"print", "True", "False", "None", "len", "str", "int"
 
 # A comparison on one of these words, guarding a raise or exit, is a quality gate.
 METRIC_RE = re.compile(
-    r"(^|_)(auc|roc|acc|accuracy|f1|precision|recall|rmse|mse|mae|mape|r2|loss|score|metric|metrics|ap|map|ndcg|"
-    r"error|threshold|drift|psi|baseline|champion|production|prod|bleu|rouge|perplexity|wer)(_|$|s$)",
+    r"(^|_)(auc|roc|acc|accuracy|f1|precision|recall|rmse|mse|mae|mape|r2|loss|score|metric|metrics|ap|ndcg|"
+    r"error|threshold|drift|psi|baseline|champion|production|prod|bleu|rouge|perplexity|wer)(_|$|s$)"
+    # mean average precision: `map`, `map50`, `val_map`, `box_map_50`; not `device_map`, `feature_map`
+    r"|^((val|valid|eval|test|train|box|mask|seg|det)_)?map(\d*)(_|$)",
     re.I,
 )
 EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
 ASSERT_LIKE_RE = re.compile(r"^(assert|fail)|^assert_|_assert|^check_")
+
+
+@lru_cache(maxsize=65536)
+def assert_like(name: str) -> bool:
+    """A call named like a check (`assertEqual`, `assert_allclose`, `check_array`)."""
+    return ASSERT_LIKE_RE.search(name) is not None
 RAISES_CONTEXTS = frozenset({"raises", "warns", "assertRaises", "assertWarns"})
 DEPTH_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
 
@@ -83,6 +92,9 @@ def resolve_relative(package: list[str], dots: int, module: str) -> str:
     return ".".join([*base, module] if module else base)
 
 
+MEMO_NAMES = 200_000  # distinct names remembered per process (a bound for generated code)
+
+
 class Interest:
     """What the rules want recorded: qualified name patterns and keyword names."""
 
@@ -96,10 +108,18 @@ class Interest:
         # (`client.set_registered_model_alias(...)`, `model.partial_fit(...)`)
         methods = [g for g in self.globs if g.startswith("*.")]
         self._methods = re.compile("|".join(fnmatch.translate(g) for g in methods)) if methods else None
+        # names recur across a repository (`torch.tensor`, `self.log`): each is matched once
+        self._named: dict[str, bool] = {}
+        self._method_named: dict[str, bool] = {}
 
     def wants(self, qualname: str | None, kwnames: list[str]) -> bool:
         if qualname is not None:
-            if qualname in self.exact or (self._globs is not None and self._globs.match(qualname)):
+            hit = self._named.get(qualname)
+            if hit is None:
+                hit = qualname in self.exact or (self._globs is not None and self._globs.match(qualname) is not None)
+                if len(self._named) < MEMO_NAMES:
+                    self._named[qualname] = hit
+            if hit:
                 return True
         if kwnames:
             keywords = self.keywords
@@ -108,7 +128,14 @@ class Interest:
 
     def wants_method(self, dotted_text: str) -> bool:
         """An unresolved call `obj.method(...)` that a `*.method` pattern names."""
-        return self._methods is not None and "." in dotted_text and self._methods.match(dotted_text) is not None
+        if self._methods is None or "." not in dotted_text:
+            return False
+        hit = self._method_named.get(dotted_text)
+        if hit is None:
+            hit = self._methods.match(dotted_text) is not None
+            if len(self._method_named) < MEMO_NAMES:
+                self._method_named[dotted_text] = hit
+        return hit
 
     def patterns(self) -> list[str]:
         return sorted(self.exact) + self.globs
@@ -244,10 +271,13 @@ def threshold(test: ast.expr) -> tuple[bool, str | None]:
     it checks, if any. Equality tests (status == "False") are flags, not thresholds."""
     has_compare = False
     found: str | None = None
+    counted: set[int] = set()  # names inside len(...): `len(errors) > 0` counts items, not a metric
     for n in _walk_in_order(test):
         if isinstance(n, ast.Compare) and any(isinstance(op, _ORDERING) for op in n.ops):
             has_compare = True
-        if found is None:
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len":
+            counted.update(id(x) for a in n.args for x in ast.walk(a))
+        if found is None and id(n) not in counted and not (isinstance(n, _AttrName) and n.node_id in counted):
             word = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, _AttrName) else \
                 n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else None
             if word is not None and METRIC_RE.search(word):
@@ -271,11 +301,12 @@ def _walk_in_order(node: ast.AST):
 class _AttrName:
     """Stands for an attribute's name in source-order walks."""
 
-    __slots__ = ("attr",)
+    __slots__ = ("attr", "node_id")
     _fields = ()
 
     def __init__(self, node: ast.Attribute) -> None:
         self.attr = node.attr
+        self.node_id = id(node)
 
 
 def raises(body: list[ast.stmt]) -> bool:
@@ -603,7 +634,7 @@ class _Visitor:
         for call in calls:
             parts = dotted(call.func)
             qualname = self.resolve(parts) if parts else None
-            if parts and ASSERT_LIKE_RE.search(parts[-1]):
+            if parts and assert_like(parts[-1]):
                 if self._open_tests and any(
                         references_code(a) for a in (*call.args, *(k.value for k in call.keywords))):
                     self._mark_assertion()

@@ -14,7 +14,7 @@ The heuristics loader checks every rule's keys against its kind's parameters.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 COMMON_KEYS = frozenset({"kind"})
@@ -55,6 +55,14 @@ class FileView:
     prose: str | None = None  # documentation: a Markdown/reST file's text, a notebook's Markdown cells
     prose_cells: tuple[list[int], list[int]] | None = None
     literals_in_prose: frozenset[str] = frozenset()
+    _lowered: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def lowered(self, text: str) -> str:
+        """`text` (this file's text, source or prose) lower-cased, once per file."""
+        low = self._lowered.get(id(text))
+        if low is None:
+            low = self._lowered[id(text)] = text.lower()
+        return low
 
     def locate(self, line: int, cells: tuple[list[int], list[int]] | None = None) -> tuple[int, int | None]:
         """(line, cell) of a finding: notebook lines are given within their cell."""

@@ -195,6 +195,9 @@ def match_python_test_imports(rule, facts: "RepoFacts") -> list[Finding]:
     return out
 
 
+DEFINED_NAME_RE = re.compile(r"^[ \t]*(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
+
+
 def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
     """The parts of a test-imports rule's target criteria that read a module's text (what it
     imports, what it defines), with the path pattern that must also hold, one triple per
@@ -207,8 +210,8 @@ def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
         if crit.get("imports_any"):
             alternatives = "|".join(re.escape(n) for n in crit["imports_any"])
             imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{alternatives})\b", re.M)
-        defines_re = (re.compile(rf"^[ \t]*(?:async\s+)?(?:def|class)\s+\w*(?:{crit['defines_regex']})", re.M | re.I)
-                      if crit.get("defines_regex") else None)
+        # searched in each name the module defines (DEFINED_NAME_RE), not in its whole text
+        defines_re = re.compile(crit["defines_regex"], re.I) if crit.get("defines_regex") else None
         out.append((path_re, imports_re, defines_re))
     return out
 

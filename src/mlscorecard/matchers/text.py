@@ -39,8 +39,38 @@ def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-@register("text", "file", {"paths", "exclude", "pattern", "ignore_case", "first_only", "literals", "context",
-                            "not_context"})
+def literal_lines(text: str, lowered: str, literals) -> list[tuple[int, int]]:
+    """(start, end) of every line of `text` that holds one of `literals` (lower case, found in
+    `lowered`, the text lower-cased), in order."""
+    spans = set()
+    for lit in literals:
+        i = lowered.find(lit)
+        while i != -1:
+            start = lowered.rfind("\n", 0, i) + 1
+            end = lowered.find("\n", i)
+            if end == -1:
+                end = len(lowered)
+            spans.add((start, end))
+            i = lowered.find(lit, end)
+    return sorted(spans)
+
+
+def _matches(pattern: re.Pattern[str], text: str, lines: list[tuple[int, int]] | None):
+    """(line number, match) over the whole text, or only within the given lines."""
+    if lines is None:
+        for mo in pattern.finditer(text):
+            yield text.count("\n", 0, mo.start()) + 1, mo
+        return
+    number, counted = 1, 0
+    for start, end in lines:
+        number += text.count("\n", counted, start)
+        counted = start
+        for mo in pattern.finditer(text, start, end):
+            yield number, mo
+
+
+@register("text", "file", {"paths", "exclude", "pattern", "ignore_case", "first_only", "literals", "per_line",
+                            "context", "not_context"})
 def match_text(rule, f: FileView) -> list[Finding]:
     m = rule.match
     text = f.source if f.cells is not None else f.text  # a notebook's code cells, not its JSON
@@ -51,9 +81,13 @@ def match_text(rule, f: FileView) -> list[Finding]:
     if literals and present.isdisjoint(literals):
         return []  # the pattern cannot match without one of these
     pattern = _compiled(m["pattern"], re.M | (re.I if m.get("ignore_case") else 0))
+    lines = None
+    if m.get("per_line"):  # every match lies on one line that holds a literal: search only those
+        lowered = f.lowered(text)
+        if len(lowered) == len(text):  # lower-casing kept every offset (it does, but for a few letters)
+            lines = literal_lines(text, lowered, literals & present)
     out = []
-    for mo in pattern.finditer(text):
-        line = text.count("\n", 0, mo.start()) + 1
+    for line, mo in _matches(pattern, text, lines):
         snippet = " ".join(mo.group(0).split())[:80]
         out.append(f.finding(rule, line, f"{rule.summary}: {snippet}", {"summary": snippet}))
         if m.get("first_only", True):
