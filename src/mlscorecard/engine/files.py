@@ -21,6 +21,7 @@ from ..matchers import FileView, contexts_allow, load_all
 from ..matchers.python import DEFINED_NAME_RE, target_text_criteria
 from ..matchers.text import DOC_SUFFIXES, path_selector
 from ..snapshot import decode_source
+from .configs import config_facts
 from .literals import LiteralScanner
 from .notebooks import NotebookError, notebook_source
 from .python import METRIC_RE, analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
@@ -29,6 +30,7 @@ _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
 _DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 CODE_SUFFIXES = (".py", ".ipynb")
+CONFIG_SUFFIXES = (".yaml", ".yml")  # read for instantiation targets (engine/configs.py)
 MAX_BROKEN_CELLS = 20  # a notebook with more cells that are not Python is not analysed
 
 
@@ -135,7 +137,7 @@ class ScanPlan:
 
     def wants(self, path: str) -> bool:
         """Whether anything would look at this file (code, or a path some text rule reads)."""
-        return path.endswith(CODE_SUFFIXES) or self.wanted.match(path)
+        return path.endswith(CODE_SUFFIXES) or path.endswith(CONFIG_SUFFIXES) or self.wanted.match(path)
 
     def needs_parse(self, path: str, source: str, ctx: frozenset[str], found: frozenset[str]) -> bool:
         """Test files always (their tests and imports are facts); other code when, for a code rule
@@ -248,6 +250,12 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
                 out["tgt"] = tgt
     else:
         ctx = default_contexts(path)
+        if path.endswith(CONFIG_SUFFIXES):
+            pf, problem = config_facts(text, plan.interest)  # `_target_:` mappings are calls
+            if problem:
+                warnings.append(problem)
+            if pf is not None:
+                found_source = found_text
     found_prose = found_text if prose is text else (plan.scanner.found(prose.lower()) if prose else frozenset())
     view = FileView(path, text, source, ctx, pf, cells, found_text, found_source, prose, prose_cells, found_prose)
     rows = []

@@ -45,7 +45,10 @@ TRIVIAL_NAMES = frozenset({"print", "True", "False", "None", "len", "str", "int"
 # A comparison on one of these words, guarding a raise or exit, is a quality gate.
 METRIC_RE = re.compile(
     r"(^|_)(auc|roc|acc|accuracy|f1|precision|recall|rmse|mse|mae|mape|r2|loss|score|metric|metrics|ap|ndcg|"
-    r"error|threshold|drift|psi|baseline|champion|production|prod|bleu|rouge|perplexity|wer)(_|$|s$)"
+    r"threshold|drift|psi|baseline|champion|production|prod|bleu|rouge|perplexity|wer)(_|$|s$)"
+    # an error as a metric (`val_error`, `error_rate`), not an algorithm's internals (`estimator_error`)
+    r"|^((val|valid|validation|test|train|eval|mean|abs|absolute|squared|relative|pred|prediction|"
+    r"classification|reconstruction)_)?errors?(_rates?)?$"
     # mean average precision: `map`, `map50`, `val_map`, `box_map_50`; not `device_map`, `feature_map`
     r"|^((val|valid|eval|test|train|box|mask|seg|det)_)?map(\d*)(_|$)",
     re.I,
@@ -153,23 +156,28 @@ def make_interest(rules: list) -> Interest:
 
 
 # ------------------------------------------------------------------------- expression helpers
+def value_kind(value: Any) -> tuple[str, Any]:
+    """(kind, value) of a literal value: kinds int, float, str, bool, none, expr; short literals
+    keep their value (also used for configuration values, engine/configs.py)."""
+    if value is True or value is False:
+        return "bool", value
+    if value is None:
+        return "none", None
+    if isinstance(value, int):
+        return "int", value
+    if isinstance(value, float):
+        return "float", None
+    if isinstance(value, str):
+        return "str", value if len(value) <= 60 else None
+    if isinstance(value, bytes):
+        return "str", None
+    return "expr", None
+
+
 def literal(node: ast.expr) -> tuple[str, Any]:
     """(kind, value) of an argument: kinds int, float, str, bool, none, expr; short literals keep their value."""
     if isinstance(node, ast.Constant):
-        value = node.value
-        if value is True or value is False:
-            return "bool", value
-        if value is None:
-            return "none", None
-        if isinstance(value, int):
-            return "int", value
-        if isinstance(value, float):
-            return "float", None
-        if isinstance(value, str):
-            return "str", value if len(value) <= 60 else None
-        if isinstance(value, bytes):
-            return "str", None
-        return "expr", None
+        return value_kind(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant) \
             and type(node.operand.value) is int:
         return "int", None
@@ -309,15 +317,24 @@ class _AttrName:
         self.node_id = id(node)
 
 
-def raises(body: list[ast.stmt]) -> bool:
-    """True when a block raises or exits at its top level (the body of a gate)."""
+def _stops_run(d: list[str]) -> bool:
+    """`sys.exit()`, `exit()`, or a run cancelled (`run.cancel()`, `run.parent.cancel()`: how an
+    Azure ML pipeline step stops the pipeline)."""
+    return ".".join(d) in EXIT_CALLS or (len(d) > 1 and d[-1] == "cancel" and any("run" in p.lower() for p in d[:-1]))
+
+
+def raises(body: list[ast.stmt], nested: int = 1) -> bool:
+    """True when a block raises, exits or cancels the run (the body of a gate): at its top level,
+    or inside an `if` directly in it (`else: if allow_cancel: run.parent.cancel()`)."""
     for stmt in body:
         if isinstance(stmt, ast.Raise):
             return True
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             d = dotted(stmt.value.func)
-            if d and ".".join(d) in EXIT_CALLS:
+            if d and _stops_run(d):
                 return True
+        if nested and isinstance(stmt, ast.If) and (raises(stmt.body, nested - 1) or raises(stmt.orelse, nested - 1)):
+            return True
     return False
 
 
@@ -570,7 +587,8 @@ class _Visitor:
             self._expression(node.msg, checked=True)
 
     def _if(self, node: ast.If) -> None:
-        if raises(node.body):
+        # the gate's stop in either branch: `if new_mse < prod_mse: register... else: cancel`
+        if raises(node.body) or (node.orelse and not isinstance(node.orelse[0], ast.If) and raises(node.orelse)):
             has_threshold, word = threshold(node.test)
             if has_threshold and not self.in_test_file:
                 self.gates.append([node.lineno, word])

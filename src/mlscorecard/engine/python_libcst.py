@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .python import (
-    ASSERT_LIKE_RE as _ASSERT_LIKE, EXIT_CALLS as _EXIT_CALLS, METRIC_RE, RAISES_CONTEXTS, TRIVIAL_NAMES as _TRIVIAL_NAMES,
+    ASSERT_LIKE_RE as _ASSERT_LIKE, _stops_run, METRIC_RE, RAISES_CONTEXTS, TRIVIAL_NAMES as _TRIVIAL_NAMES,
     Interest as _Interest, is_test_context, package_of, resolve_relative,
 )
 
@@ -184,7 +184,7 @@ class _Visitor(cst.CSTVisitor):
         self.check_depth -= 1
 
     def visit_If_test(self, node: cst.If) -> None:
-        gate = _raises(node.body)
+        gate = _raises(node.body) or (isinstance(node.orelse, cst.Else) and _raises(node.orelse.body))
         self.assert_call_stack.append(gate)
         if gate:
             self.check_depth += 1
@@ -284,17 +284,22 @@ def _target_names(node: cst.BaseExpression) -> list[str]:
     return []
 
 
-def _raises(suite: cst.BaseSuite) -> bool:
-    """True when a block raises or exits at its top level (the body of a gate)."""
+def _raises(suite: cst.BaseSuite, nested: int = 1) -> bool:
+    """True when a block raises, exits or cancels the run (the body of a gate): at its top level,
+    or inside an `if` directly in it (the same as engine/python.py's `raises`)."""
     body = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
     for stmt in body:
+        if nested and isinstance(stmt, cst.If):
+            other = stmt.orelse.body if isinstance(stmt.orelse, cst.Else) else None
+            if _raises(stmt.body, nested - 1) or (other is not None and _raises(other, nested - 1)):
+                return True
         smalls = stmt.body if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else []
         for small in smalls:
             if isinstance(small, cst.Raise):
                 return True
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 d = _dotted(small.value.func)
-                if d and ".".join(d) in _EXIT_CALLS:
+                if d and _stops_run(d):
                     return True
     return False
 

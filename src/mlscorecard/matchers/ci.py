@@ -11,16 +11,25 @@ if TYPE_CHECKING:
     from ..collect import RepoFacts
 
 
-@register("ci-run", "repo", {"pattern", "triggers"})
+def triggers_ok(m, triggers: set[str]) -> bool:
+    """A rule's `triggers` (any of) and `not_triggers` (none of) against a workflow's triggers.
+    `not_triggers: [pull_request]` tells a check run on every change (a smoke training run in a
+    test workflow) from what only merges or a schedule start (retraining)."""
+    want = m.get("triggers")
+    if want and not triggers.intersection(want):
+        return False
+    return not triggers.intersection(m.get("not_triggers") or ())
+
+
+@register("ci-run", "repo", {"pattern", "triggers", "not_triggers"})
 def match_ci_run(rule, facts: "RepoFacts") -> list[Finding]:
     m = rule.match
     pattern = re.compile(m["pattern"], re.M)
-    want_triggers = set(m.get("triggers") or [])
     out = []
     for wf in facts.ci.workflows:
         if not wf.automated:
             continue
-        if want_triggers and not (wf.effective_triggers & want_triggers):
+        if not triggers_ok(m, wf.effective_triggers):
             continue
         for step in wf.steps:
             mo = pattern.search(step.text)
@@ -31,13 +40,12 @@ def match_ci_run(rule, facts: "RepoFacts") -> list[Finding]:
     return out
 
 
-@register("ci-executes", "repo", {"path_regex", "context", "not_context", "triggers", "meaningful_tests"})
+@register("ci-executes", "repo", {"path_regex", "context", "not_context", "triggers", "not_triggers", "meaningful_tests"})
 def match_ci_executes(rule, facts: "RepoFacts") -> list[Finding]:
     """Repository files that an automated CI job runs, by their context or path; the finding is
     the step that runs them."""
     m = rule.match
     path_re = re.compile(m["path_regex"]) if m.get("path_regex") else None
-    want_triggers = set(m.get("triggers") or [])
     out = []
     for target in sorted(facts.ci.executions):
         if path_re is not None and not path_re.search(target):
@@ -49,7 +57,7 @@ def match_ci_executes(rule, facts: "RepoFacts") -> list[Finding]:
         for ex in sorted(facts.ci.executions[target], key=lambda e: (e.workflow, e.line)):
             if ex.manual or not ex.wf.automated:
                 continue
-            if want_triggers and not (ex.wf.effective_triggers & want_triggers):
+            if not triggers_ok(m, ex.wf.effective_triggers):
                 continue
             on = ", ".join(sorted(ex.wf.effective_triggers - {"workflow_call"}))
             out.append(Finding(rule.id, ex.step_path or ex.workflow, ex.line,
