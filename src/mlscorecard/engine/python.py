@@ -652,6 +652,11 @@ class _Visitor:
         for call in calls:
             parts = dotted(call.func)
             qualname = self.resolve(parts) if parts else None
+            if parts is None and call.func.__class__ is _Attribute and call.func.value.__class__ is _Call:
+                inner = dotted(call.func.value.func)  # a method of what a call returns: torch.Generator().manual_seed(0)
+                inner_q = self.resolve(inner) if inner else None
+                if inner_q:
+                    qualname = f"{inner_q}.{call.func.attr}"
             if parts and assert_like(parts[-1]):
                 if self._open_tests and any(
                         references_code(a) for a in (*call.args, *(k.value for k in call.keywords))):

@@ -239,6 +239,11 @@ class _Visitor(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         parts = _dotted(node.func)
         qualname = self.resolve(parts) if parts else None
+        if parts is None and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            inner = _dotted(node.func.value.func)  # torch.Generator().manual_seed(0)
+            inner_q = self.resolve(inner) if inner else None
+            if inner_q:
+                qualname = f"{inner_q}.{node.func.attr.value}"
         assert_like = bool(parts and _ASSERT_LIKE.search(parts[-1]))
         if assert_like and self._open_tests and any(_references_code(a.value) for a in node.args):
             self._mark_assertion()

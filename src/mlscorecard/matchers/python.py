@@ -40,6 +40,10 @@ def use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
         exact, globs = _call_patterns(tuple(calls))
         if use["name"] not in exact and (globs is None or not globs.match(use["name"])):
             return False
+    if m.get("not_calls"):  # what a glob would also take but another rule is about
+        exact, globs = _call_patterns(tuple(m["not_calls"]))
+        if use["name"] in exact or (globs is not None and globs.match(use["name"])):
+            return False
     if not calls and not m.get("keywords") and not m.get("any_keywords"):
         return False
     if m.get("any_keywords") and not set(use["kws"]).intersection(m["any_keywords"]):
@@ -65,7 +69,7 @@ def use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
 
 
 # ------------------------------------------------------------------------- one file
-@register("python-call", "file", {"calls", "how", "args", "arg_values", "keywords", "keyword_values", "any_keywords",
+@register("python-call", "file", {"calls", "not_calls", "how", "args", "arg_values", "keywords", "keyword_values", "any_keywords",
                                    "asserted", "also_calls", *CONTEXT_KEYS})
 def match_python_call(rule, f: FileView) -> list[Finding]:
     """Uses of the named calls; with `also_calls`, only in a file that also uses one of those
