@@ -1,7 +1,7 @@
 """How close the audit comes to a careful reviewer, on hand-labelled real repositories.
 
     python benchmarks/accuracy.py LABELS_DIR [LABELS_DIR ...] [--mirrors DIR] [--index FILE]
-                                  [--items] [--json OUT] [--no-cache]
+                                  [--items] [--sections] [--json OUT] [--no-cache]
 
 Each LABELS_DIR holds `OWNER+NAME.yaml` files in the calibration format
 (`../shared/calibration/README.md`): the repository, the labelled commit, a level for each of
@@ -25,7 +25,8 @@ their own) and overall:
   within one line; notebook lines are counted in the .ipynb file, as the labels give them);
 - PR-fraction error: |label - audit| of the last-200 first-parent pull-request fraction.
 
-`--items` adds a table per item. The last line is one summary. Nothing is asserted.
+`--items` adds a table per item, `--sections` the figures per ML Test Score section and per
+robustness category. The last line is one summary. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -179,6 +180,29 @@ def score_repo(label: dict, result, heur, snap_text) -> tuple[Tally, dict[str, t
     return t, per_item
 
 
+def section_rows(per_item: dict[str, tuple[str, str]], heur) -> dict[str, Tally]:
+    """One tally per ML Test Score section and per robustness category of one repository."""
+    out: dict[str, Tally] = {}
+    mts, rob = heur.rubrics["ml-test-score"], heur.rubrics["robustness"]
+    for item, (want, got) in per_item.items():
+        if item in mts.items:
+            t = out.setdefault(mts.items[item]["group"], Tally())
+            t.items += 1
+            t.exact += want == got
+            t.none_exact += want == "none"
+            t.tp += want != "none" and got != "none"
+            t.fp += want == "none" and got != "none"
+            t.fn += want != "none" and got == "none"
+            if want == "automated":
+                t.auto_labelled += 1
+                t.auto_found += got == "automated"
+        else:
+            t = out.setdefault(rob.items[item]["group"], Tally())
+            t.rob_err += abs(int(want) - int(got))
+            t.rob_n += 1
+    return out
+
+
 def fmt(row: dict[str, float]) -> str:
     return (f"P {row['precision']:.2f}  R {row['recall']:.2f}  F1 {row['f1']:.2f}  exact {row['exact']:.2f} "
             f"(none everywhere {row['none_everywhere']:.2f})  auto-R {row['automated_recall']:.2f}  "
@@ -192,6 +216,7 @@ def main() -> int:
     parser.add_argument("--mirrors", action="append", type=Path, default=[], help="directory of mirrors (repeatable)")
     parser.add_argument("--index", type=Path, help="YAML: OWNER/NAME: path")
     parser.add_argument("--items", action="store_true", help="also print the per-item table")
+    parser.add_argument("--sections", action="store_true", help="also print figures per section and category")
     parser.add_argument("--json", type=Path, help="write every figure as JSON")
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args()
@@ -201,6 +226,7 @@ def main() -> int:
     groups: dict[str, Tally] = {}
     total = Tally()
     item_tallies: dict[str, list[tuple[str, str]]] = {}
+    sections: dict[str, dict[str, Tally]] = {}
     out_json: dict = {"repositories": {}, "groups": {}}
     print(f"{'repository':52} {'MTS label/audit':>15}  {'exact':>5} {'F1':>5} {'auto-R':>6} {'rob-MAE':>7} {'seeds':>5}")
     for directory in args.labels:
@@ -226,6 +252,9 @@ def main() -> int:
             total.add(t)
             for item, pair in per_item.items():
                 item_tallies.setdefault(item, []).append(pair)
+            for name_, sec in section_rows(per_item, heur).items():
+                for key in (group, "overall"):
+                    sections.setdefault(key, {}).setdefault(name_, Tally()).add(sec)
             rubric = heur.rubrics["ml-test-score"]
             labelled_final = final({i: v["level"] for i, v in label["ml-test-score"].items()}, rubric)
             row = t.row()
@@ -244,6 +273,18 @@ def main() -> int:
             both = sum(a not in ("none", "0") and b not in ("none", "0") for a, b in pairs)
             print(f"  {item:30} exact {agree}/{len(pairs)}  present label {present_l} audit {present_a} both {both}  "
                   + " ".join(f"{a}>{b}" for a, b in pairs if a != b))
+    if args.sections:
+        mts_sections = MTS_SECTIONS
+        rob_groups = [g["id"] for g in heur.rubrics["robustness"].groups]
+        print("\nper section (ML Test Score: presence P/R/F1, exact, automated recall; robustness: MAE)")
+        for key in [*groups, "overall"]:
+            secs = sections.get(key, {})
+            cells = [f"{sname} P {secs[sname].precision():.2f} R {secs[sname].recall():.2f} F1 {secs[sname].f1():.2f} "
+                     f"exact {secs[sname].row()['exact']:.2f} auto-R {secs[sname].row()['automated_recall']:.2f}"
+                     for sname in mts_sections if sname in secs]
+            print(f"  {key:12} " + " | ".join(cells))
+            print(f"  {'':12} " + " | ".join(f"{g} MAE {secs[g].row()['robustness_mae']:.2f}" for g in rob_groups if g in secs))
+            out_json.setdefault("sections", {})[key] = {k: v.row() for k, v in secs.items()}
     print()
     for group, tally in groups.items():
         print(f"{group:14} {fmt(tally.row())}")
