@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..safety.redaction import clip
 from . import Finding, contexts_allow, register
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def match_ci_run(rule, facts: "RepoFacts") -> list[Finding]:
         for step in wf.steps:
             mo = pattern.search(step.text)
             if mo:
-                summary = f"{rule.summary}: {mo.group(0).strip()[:60]} ({wf.path}, on {', '.join(sorted(wf.effective_triggers))})"
+                summary = f"{rule.summary}: {clip(mo.group(0).strip(), 60)} ({wf.path}, on {', '.join(sorted(wf.effective_triggers))})"
                 out.append(Finding(rule.id, step.path, step.line, summary, {"path": step.path, "line": step.line}))
                 break
     return out

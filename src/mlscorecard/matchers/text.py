@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from ..globs import GlobSet
+from ..safety.redaction import clip
 from . import FileView, Finding, register
 
 
@@ -88,7 +89,7 @@ def match_text(rule, f: FileView) -> list[Finding]:
             lines = literal_lines(text, lowered, literals & present)
     out = []
     for line, mo in _matches(pattern, text, lines):
-        snippet = " ".join(mo.group(0).split())[:80]
+        snippet = clip(" ".join(mo.group(0).split()), 80)
         out.append(f.finding(rule, line, f"{rule.summary}: {snippet}", {"summary": snippet}))
         if m.get("first_only", True):
             break
@@ -150,7 +151,7 @@ def match_doc_text(rule, f: FileView) -> list[Finding]:
     out = []
     for mo in pattern.finditer(f.prose):
         line = f.prose.count("\n", 0, mo.start()) + 1
-        snippet = " ".join(mo.group(0).split())[:80]
+        snippet = clip(" ".join(mo.group(0).split()), 80)
         out.append(f.finding(rule, line, f"{rule.summary}: {snippet}", {"summary": snippet}, cells=f.prose_cells))
         if m.get("first_only", True):
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .. import __version__
@@ -10,6 +11,7 @@ from ..heuristics import Heuristics
 from ..model import AuditResult, ItemResult
 
 SCHEMA_VERSION = 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _item_json(item: ItemResult, robustness: bool) -> dict[str, Any]:
@@ -61,4 +63,7 @@ def to_dict(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
 
 
 def render_json(result: AuditResult, heur: Heuristics) -> str:
-    return json.dumps(to_dict(result, heur), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(to_dict(result, heur), indent=2, ensure_ascii=False) + "\n"
+    # a file name that is not UTF-8 holds lone surrogates (surrogateescape): keep them as \\u escapes,
+    # which JSON readers accept and which write as UTF-8
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import jinja2
 
 from ..heuristics import Heuristics
 from ..model import AuditResult
-
-
-def _cell(text: object) -> str:
-    """Make text safe inside a Markdown table cell."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+from ..safety.escaping import MarkdownSafe, markdown_code, markdown_text
 
 
 def _strongest(evidence: list) -> list:
@@ -18,18 +16,53 @@ def _strongest(evidence: list) -> list:
     return sorted(evidence, key=lambda e: (e.automated_by is None, -(e.score or 0), -e.confidence, e.path, e.line))
 
 
+def confirmed_cell(item, ml: bool) -> MarkdownSafe:
+    """A person's answer in a table cell: value, who, and whether it went stale or disagrees."""
+    c = item.confirmed
+    if not c:
+        return MarkdownSafe("—")
+    value = "N/A" if c.get("not_applicable") else (c.get("level") if ml else c.get("score"))
+    out = markdown_text(value)
+    if c.get("by"):
+        out += f" ({markdown_text(c['by'])})"
+    if c.get("stale"):
+        out += " STALE"
+    if c.get("disagreement"):
+        out += " DISAGREES"
+    return MarkdownSafe(out)
+
+
+def evidence_cell(item) -> MarkdownSafe:
+    """The strongest three locations of an item's evidence, as code spans in a table cell."""
+    if not item.evidence:
+        return MarkdownSafe("—")
+    best = _strongest(item.evidence)[:3]
+    out = ", ".join(markdown_code(e.location, in_table=True) for e in best)
+    if len(item.evidence) > 3:
+        out += f" (+{len(item.evidence) - 3} more)"
+    return MarkdownSafe(out)
+
+
+@lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
+    """Markdown, not HTML, so no autoescape; instead every expression's value is finalised by
+    markdown_text (controls shown, HTML escaped, code-span and link openers and pipes escaped)
+    unless a filter already made it safe: `code` (a code span), `trusted` (heuristics' text)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mlscorecard", "templates"),
-        autoescape=False,  # Markdown, not HTML; table cells are escaped with the `cell` filter
+        autoescape=False,
+        finalize=markdown_text,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["cell"] = _cell
+    env.filters["code"] = markdown_code
+    env.filters["trusted"] = MarkdownSafe
     env.filters["strongest"] = _strongest
-    env.filters["pct"] = lambda x: f"{x:.2f}"
+    env.filters["pct"] = lambda x: MarkdownSafe(f"{x:.2f}")
+    env.globals["confirmed_cell"] = confirmed_cell
+    env.globals["evidence_cell"] = evidence_cell
     return env
 
 

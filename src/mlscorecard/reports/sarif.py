@@ -14,13 +14,14 @@ from typing import Any
 from .. import __version__
 from ..heuristics import Heuristics
 from ..model import AuditResult
+from ..safety.escaping import file_uri, sarif_uri
 from .markdown import _strongest
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _location(path: str, line: int) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": "SRCROOT"},
+    return {"physicalLocation": {"artifactLocation": {"uri": sarif_uri(path), "uriBaseId": "SRCROOT"},
                                  "region": {"startLine": max(1, line)}}}
 
 
@@ -97,7 +98,7 @@ def to_sarif(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
                        "commit": result.commit},
     }
     if result.repo_path.startswith("/"):
-        run["originalUriBaseIds"] = {"SRCROOT": {"uri": "file://" + result.repo_path.rstrip("/") + "/"}}
+        run["originalUriBaseIds"] = {"SRCROOT": {"uri": file_uri(result.repo_path)}}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

@@ -6,10 +6,12 @@ import click
 
 from ..heuristics import Heuristics
 from ..model import AuditResult
+from ..safety.escaping import terminal_text
 
 
 def render_terminal(result: AuditResult, heur: Heuristics, *, color: bool = False) -> str:
-    def style(text: str, **kw) -> str:
+    def style(text: str, **kw) -> str:  # the text is neutralised first: only our own styles reach the terminal
+        text = terminal_text(text)
         return click.style(text, **kw) if color else text
 
     mts = result.rubrics["ml-test-score"]
@@ -47,7 +49,7 @@ def render_terminal(result: AuditResult, heur: Heuristics, *, color: bool = Fals
     if result.warnings:
         lines.append(style(f"{len(result.warnings)} warning(s):", fg="yellow"))
         for w in result.warnings[:10]:
-            lines.append(f"  {w.path}: {w.message}")
+            lines.append(terminal_text(f"  {w.path}: {w.message}"))
         if len(result.warnings) > 10:
             lines.append(f"  ... and {len(result.warnings) - 10} more (see --format json or markdown)")
     return "\n".join(lines) + "\n"
