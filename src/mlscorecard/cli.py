@@ -72,7 +72,7 @@ def audit(path, rev, fmt, output, fail_under, max_file_size, no_cache, cache_dir
     text = render(fmt, result, heur, color=color, link_base=link_base)
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            Path(output).write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             _die(f"cannot write {output}: {exc.strerror or exc}")
     else:

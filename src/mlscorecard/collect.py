@@ -17,6 +17,7 @@ from .cache import BlobCache, file_key
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
+from .errors import reading
 from .engine.files import analyse_file, default_contexts, scan_plan
 from .engine.python import is_test_path, module_name
 from .heuristics import Heuristics
@@ -97,8 +98,11 @@ class RepoFacts:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(snap: Snapshot, heur: Heuristics) -> None:
+def _init_worker(snap: Snapshot, heur: Heuristics, in_pool: bool = False) -> None:
     _WORKER["snap"], _WORKER["plan"] = snap, scan_plan(heur)
+    # fault injection for the tests of pool recovery: a worker that analyses a path holding this
+    # text dies as a native crash would (never in the main process)
+    _WORKER["crash_on"] = os.environ.get("MLSCORECARD_TEST_CRASH_WORKER_ON") if in_pool else None
 
 
 def _work(batch: list[tuple[str, bytes | None]]) -> list[tuple[str, dict[str, Any] | None, list[tuple[str, str]]]]:
@@ -114,7 +118,16 @@ def _work(batch: list[tuple[str, bytes | None]]) -> list[tuple[str, dict[str, An
             with snap.recording_warnings(warnings):
                 if data is None:
                     data = snap.read_bytes(path)
-            out.append((path, analyse_file(plan, path, data) if data is not None else None, warnings))
+                result = None
+                if _WORKER.get("crash_on") and _WORKER["crash_on"] in path:
+                    import faulthandler
+
+                    faulthandler.disable()
+                    os.abort()
+                if data is not None:
+                    with reading(snap, path):
+                        result = analyse_file(plan, path, data)
+            out.append((path, result, warnings))
     finally:
         if collecting:
             gc.enable()
@@ -145,6 +158,19 @@ def workers_for(snap: Snapshot, todo: list[str], jobs: int | None) -> int:
     return max(1, min(cpus, int(seconds / POOL_SECONDS)))
 
 
+def _submit(pool, batch):
+    """pool.submit(_work, batch), or a future holding the error when the pool already broke."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(_work, batch)
+    except BrokenProcessPool as exc:
+        failed: Future = Future()
+        failed.set_exception(exc)
+        return failed
+
+
 class _Analysis:
     """The analysis of the files the cache does not have: started at once (in worker
     processes when that pays), collected with results()."""
@@ -155,26 +181,83 @@ class _Analysis:
         self.pool = None
         self.futures = []
         if workers:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            self.workers = workers
+            self.batches = _batches(todo, workers)
+            self.pool = self._new_pool()
+            self.futures = [_submit(self.pool, batch) for batch in self.batches]
 
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                            initializer=_init_worker, initargs=(snap, heur))
-            self.futures = [self.pool.submit(_work, batch) for batch in _batches(todo, workers)]
+    def _new_pool(self, workers: int | None = None):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        return ProcessPoolExecutor(max_workers=workers or self.workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_init_worker, initargs=(self.snap, self.heur, True))
 
     def results(self) -> list[tuple[str, dict[str, Any] | None, list[tuple[str, str]]]]:
-        """(path, analysis or None, warnings) per file, in the order given."""
+        """(path, analysis or None, warnings) per file, in the order given.
+
+        A worker that dies (a native crash, the kernel's OOM killer) breaks the pool and every
+        batch still in it: those batches go to a new pool, halved each time they fail again, until
+        the one file that kills a worker is alone; it gets a warning, the rest are analysed."""
         if self.pool is None:
             _init_worker(self.snap, self.heur)
             return _work(self.todo)
-        try:
-            return [row for future in self.futures for row in future.result()]
-        finally:
-            self.pool.shutdown()
+        from concurrent.futures.process import BrokenProcessPool
+
+        rows = []
+        running = [(batch, future, False) for batch, future in zip(self.batches, self.futures)]
+        pool = self.pool
+        while running:
+            failed = []
+            try:
+                for batch, future, alone in running:
+                    try:
+                        rows.extend(future.result())
+                    except BrokenProcessPool:
+                        failed.append((batch, alone))
+            finally:
+                pool.shutdown(cancel_futures=True)
+            running = []
+            for batch, alone in failed:
+                if len(batch) == 1 and alone:  # it broke a pool of its own: this file is the cause
+                    path = batch[0][0]
+                    rows.append((path, None, [(path, "the process analysing this file died (a crash in "
+                                                     "native code?); not analysed")]))
+                elif len(batch) == 1:  # it may only have shared a pool with the cause: alone, once more
+                    solo = self._new_pool(1)
+                    running.append((batch, _submit(solo, batch), True))
+                    rows_solo = []
+                    try:
+                        rows_solo = running.pop()[1].result()
+                    except BrokenProcessPool:
+                        path = batch[0][0]
+                        rows_solo = [(path, None, [(path, "the process analysing this file died (a crash in "
+                                                          "native code?); not analysed")])]
+                    finally:
+                        solo.shutdown()
+                    rows.extend(rows_solo)
+                else:
+                    if not running:
+                        pool = self._new_pool()
+                    half = len(batch) // 2
+                    running += [(b, _submit(pool, b), False) for b in (batch[:half], batch[half:])]
+        order = {path: i for i, (path, _) in enumerate(self.todo)}
+        return sorted(rows, key=lambda row: order[row[0]])
 
 
 # ------------------------------------------------------------------------- collection
+def _guarded(detector, empty, what: str):
+    """A whole-repository detector whose unplanned failure is a warning and an empty result (the
+    per-file readers inside it guard themselves; this is the last line)."""
+    def run(view):
+        held = [empty()]
+        with reading(view, ".", what):
+            held[0] = detector(view)
+        return held[0]
+    return run
+
+
 def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> RepoFacts:
     facts = RepoFacts(snap=snap)
     plan = scan_plan(heur)
@@ -207,10 +290,13 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
     misses = [(p, d) for p, d in todo if p not in analyses]
     analysis = _Analysis(snap, heur, misses, jobs)
     # meanwhile (while workers analyse, when there are any): what CI, dependencies and CODEOWNERS say
-    facts.ci = memoized(cache, snap, "ci", detect_ci, CIFacts.encode, CIFacts.decode)
-    facts.dependencies = memoized(cache, snap, "dependencies", declared_dependencies, decode=_declared)
-    facts.pinning = memoized(cache, snap, "pinning", pinning, decode=lambda v: {k: tuple(x) for k, x in v.items()})
-    facts.codeowners = memoized(cache, snap, "codeowners", codeowners_facts)
+    facts.ci = memoized(cache, snap, "ci", _guarded(detect_ci, CIFacts, "CI configuration"),
+                        CIFacts.encode, CIFacts.decode)
+    facts.dependencies = memoized(cache, snap, "dependencies", _guarded(declared_dependencies, dict, "dependencies"),
+                                  decode=_declared)
+    facts.pinning = memoized(cache, snap, "pinning", _guarded(pinning, dict, "requirements pinning"),
+                             decode=lambda v: {k: tuple(x) for k, x in v.items()})
+    facts.codeowners = memoized(cache, snap, "codeowners", _guarded(codeowners_facts, lambda: None, "CODEOWNERS"))
     for path, result, warnings in analysis.results():
         for wpath, message in warnings:
             snap.warn(wpath, message)

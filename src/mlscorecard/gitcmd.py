@@ -28,6 +28,10 @@ SAFE_GIT_CONFIG = {
     "diff.external": "",
     "core.sshCommand": "false",
     "protocol.allow": "never",
+    # git refuses a repository another user owns ("dubious ownership") because its config could run
+    # programs; every setting that could is overridden above, so for these read-only commands the
+    # check protects nothing. Set for mlscorecard's own git processes only, never in a git config.
+    "safe.directory": "*",
 }
 
 

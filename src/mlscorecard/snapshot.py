@@ -203,6 +203,10 @@ class Snapshot:
             return snap
         snap.git = git
         snap.commit = commit
+        owner = os.stat(snap.git_dir).st_uid
+        if hasattr(os, "geteuid") and owner != os.geteuid():
+            snap.warn(".", f"owned by another user (uid {owner}): read anyway, with git's ownership check "
+                           "off for mlscorecard's own read-only git commands (your git config is unchanged)")
         listing = git.start("ls-tree", "-r", "-l", "-z", commit)  # while the branch name is looked up
         if rev:
             snap.ref = rev

@@ -17,6 +17,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import reading
+from ..globs import segment_match
 from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, YamlError, load_yaml
@@ -161,13 +163,33 @@ class _CommandReader:
     def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
         self._pytest_cfg: dict[str, list[str]] = {}
+        # each snippet is followed once per audit, and never into itself: a script that runs
+        # itself, or twenty lines that each run the same Makefile, cost one reading, not 20^depth
+        self._followed: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._following: set[tuple[str, str]] = set()
+        self.actions_read: set[tuple[int, str, tuple]] = set()  # (workflow, action, inputs) already read
 
     # -- entry point -----------------------------------------------------------------
     def executions(self, text: str, cwd: str, depth: int = 0) -> list[tuple[str, str]]:
         """(path, how) pairs for every repository file a shell snippet runs."""
-        out: list[tuple[str, str]] = []
         if depth > MAX_DEPTH:
-            return out
+            return []
+        key = (text, cwd)
+        done = self._followed.get(key)
+        if done is not None:
+            return done
+        if key in self._following:
+            return []
+        self._following.add(key)
+        try:
+            out = self._follow(text, cwd, depth)
+        finally:
+            self._following.discard(key)
+        self._followed[key] = out
+        return out
+
+    def _follow(self, text: str, cwd: str, depth: int) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
         for command in split_commands(text):
             command = _UNRESOLVED_EXPR.sub("__expr__", command)  # ${{ env.X }} left over: one opaque word
             try:
@@ -293,8 +315,7 @@ class _CommandReader:
                 if path and self.snap.exists(path):
                     out.append((path, "unittest"))
             return out
-        regex = re.compile(_glob_to_re(pattern))
-        files = self._collect([start], [], lambda p: bool(regex.fullmatch(posixpath.basename(p))))
+        files = self._collect([start], [], lambda p: segment_match(pattern, posixpath.basename(p)))
         return [(f, "unittest") for f in files]
 
     def _collect(self, targets: list[str], ignores: list[str], accept, suffix: str = ".py") -> list[str]:
@@ -325,7 +346,8 @@ class _CommandReader:
                     value = opts.get("testpaths")
                     if value is None:
                         continue
-                    paths = value.split() if isinstance(value, str) else [str(v) for v in value]
+                    paths = value.split() if isinstance(value, str) else (
+                        [str(v) for v in value] if isinstance(value, list) else [])
                 else:
                     parser = configparser.ConfigParser(interpolation=None)
                     parser.read_string(text)
@@ -352,12 +374,15 @@ class _CommandReader:
         return None
 
     def _script(self, path: str, cwd: str, depth: int) -> list[tuple[str, str]]:
+        key = (f"script:{path}", cwd)
+        if key in self._followed:
+            return self._followed[key]
         if not self.snap.exists(path):
             return []
         text = self.snap.read_text(path)
-        if text is None:
-            return []
-        return [(path, "script"), *self.executions(text, cwd, depth + 1)]
+        out = [] if text is None else [(path, "script"), *self.executions(text, cwd, depth + 1)]
+        self._followed[key] = out
+        return out
 
     def _make(self, args: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
         makefile = None
@@ -595,10 +620,6 @@ def _join(cwd: str, rel: str) -> str:
     return "" if joined == "." else joined
 
 
-def _glob_to_re(glob: str) -> str:
-    return re.escape(glob).replace(r"\*", ".*").replace(r"\?", ".")
-
-
 # ---------------------------------------------------------------------- GitHub Actions
 _EXPR = re.compile(r"\$\{\{\s*(inputs|parameters)\.([A-Za-z_][\w-]*)\s*(?:\|\|\s*'([^']*)'\s*)?\}\}")
 
@@ -705,6 +726,10 @@ def add_command(wf: Workflow, facts: CIFacts, reader: "_CommandReader", path: st
 
 
 def _read_local_action(snap, directory, wf, reader, facts, depth, values=None):
+    key = (id(wf), directory, tuple(sorted((values or {}).items())))
+    if key in reader.actions_read:  # already part of this workflow (or being read: an action using itself)
+        return
+    reader.actions_read.add(key)
     for name in ("action.yml", "action.yaml"):
         path = f"{directory}/{name}"
         if not snap.exists(path):
@@ -737,9 +762,10 @@ def detect_ci(snap: Snapshot) -> CIFacts:
     facts = CIFacts()
     reader = _CommandReader(snap)
     for path in snap.select("github-workflows"):
-        wf = _read_github_workflow(snap, path, reader, facts)
-        if wf is not None:
-            facts.workflows.append(wf)
+        with reading(snap, path, "GitHub Actions workflow"):
+            wf = _read_github_workflow(snap, path, reader, facts)
+            if wf is not None:
+                facts.workflows.append(wf)
     from .ci_systems import read_other_systems  # GitLab, Azure, CircleCI, Jenkins, ...
 
     read_other_systems(snap, reader, facts)

@@ -11,6 +11,7 @@ import re
 import shlex
 from typing import Any
 
+from ..errors import reading
 from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, LineList, YamlError, load_yaml
@@ -598,29 +599,40 @@ def is_ci_config(path: str) -> bool:
 def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -> None:
     azure = []
     configs = snap.select("ci-configs")
-    buildspecs_run = read_codepipelines(snap, [p for p in configs if _CFN_CANDIDATE_RE.search(p)], reader, facts)
+    buildspecs_run: set[str] = set()
+    with reading(snap, ".", "CodePipeline templates"):
+        buildspecs_run = read_codepipelines(snap, [p for p in configs if _CFN_CANDIDATE_RE.search(p)], reader, facts)
     for path in configs:
-        name = posixpath.basename(path)
-        if path == ".gitlab-ci.yml" or path == ".gitlab-ci.yaml":
-            read_gitlab(snap, path, reader, facts)
-        elif _AZURE_RE.search(path):
-            azure.append(path)
-        elif path in (".circleci/config.yml", ".circleci/config.yaml"):
-            read_circleci(snap, path, reader, facts)
-        elif path == ".travis.yml":
-            read_travis(snap, path, reader, facts)
-        elif path in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"):
-            read_bitbucket(snap, path, reader, facts)
-        elif _BUILDKITE_RE.fullmatch(path):
-            read_buildkite(snap, path, reader, facts)
-        elif _JENKINS_RE.search(path) and not name.endswith((".md", ".txt")):
-            read_jenkinsfile(snap, path, reader, facts)
-        elif path == ".pre-commit-config.yaml":
-            read_pre_commit(snap, path, reader, facts)
-        elif _BUILDSPEC_RE.search(path):
-            if path not in buildspecs_run:
-                read_buildspec(snap, path, reader, facts)
-        elif path.endswith((".yaml", ".yml")) and _is_cloud_build(snap, path):
-            read_cloud_build(snap, path, reader, facts)
+        with reading(snap, path, "CI configuration"):
+            _read_other(snap, path, reader, facts, azure, buildspecs_run)
     if azure:
-        read_azure(snap, azure, reader, facts)
+        with reading(snap, azure[0], "Azure Pipelines configuration"):
+            read_azure(snap, azure, reader, facts)
+
+
+def _read_other(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts, azure: list[str],
+                buildspecs_run) -> None:
+    """Dispatch one config file to the reader of its CI system (Azure files are read together)."""
+    name = posixpath.basename(path)
+    if path == ".gitlab-ci.yml" or path == ".gitlab-ci.yaml":
+        read_gitlab(snap, path, reader, facts)
+    elif _AZURE_RE.search(path):
+        azure.append(path)
+    elif path in (".circleci/config.yml", ".circleci/config.yaml"):
+        read_circleci(snap, path, reader, facts)
+    elif path == ".travis.yml":
+        read_travis(snap, path, reader, facts)
+    elif path in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"):
+        read_bitbucket(snap, path, reader, facts)
+    elif _BUILDKITE_RE.fullmatch(path):
+        read_buildkite(snap, path, reader, facts)
+    elif _JENKINS_RE.search(path) and not name.endswith((".md", ".txt")):
+        read_jenkinsfile(snap, path, reader, facts)
+    elif path == ".pre-commit-config.yaml":
+        read_pre_commit(snap, path, reader, facts)
+    elif _BUILDSPEC_RE.search(path):
+        if path not in buildspecs_run:
+            read_buildspec(snap, path, reader, facts)
+    elif path.endswith((".yaml", ".yml")) and _is_cloud_build(snap, path):
+        read_cloud_build(snap, path, reader, facts)
+

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..gitcmd import GitError
-from ..globs import glob_to_regex
+from ..globs import PathGlob
 from ..memo import selector
 from ..snapshot import Snapshot
 
@@ -145,12 +145,12 @@ def is_model_file(path: str) -> bool:
 CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
 
-def _owner_pattern(pattern: str) -> re.Pattern[str]:
-    """A CODEOWNERS (gitignore-style) pattern as a regex over repository paths: anchored at the
-    root when it starts with or contains a slash, else at any depth; a match covers what is below."""
+def _owner_pattern(pattern: str) -> PathGlob:
+    """A CODEOWNERS (gitignore-style) pattern over repository paths: anchored at the root when it
+    starts with or contains a slash, else at any depth; a match covers what is below. Matched
+    segment by segment (globs.PathGlob): no pattern a repository writes can make it slow."""
     anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
-    prefix = "^" if anchored else "(^|.*/)"
-    return re.compile(prefix + glob_to_regex(pattern.strip("/")) + "(/.*)?$")
+    return PathGlob(pattern, anywhere=not anchored, below=True)
 
 
 def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
@@ -159,19 +159,16 @@ def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
     if path is None:
         return None
     text = snap.read_text(path) or ""
-    rules: list[tuple[int, re.Pattern[str], list[str]]] = []
+    rules: list[tuple[int, PathGlob, list[str]]] = []
     for n, line in enumerate(text.splitlines(), start=1):
         parts = line.split("#", 1)[0].split()
         if len(parts) >= 1 and not line.lstrip().startswith("#"):
-            try:
-                rules.append((n, _owner_pattern(parts[0]), parts[1:]))
-            except re.error:
-                snap.warn(path, f"line {n}: pattern not understood; ignored")
+            rules.append((n, _owner_pattern(parts[0]), parts[1:]))
     model_files = snap.select("model-files")
     owned: dict[str, tuple[int, list[str]]] = {}
     for f in model_files:
         for n, rx, owners in reversed(rules):  # the last matching pattern wins
-            if rx.search(f):
+            if rx.match(f):
                 if owners:
                     owned[f] = (n, owners)
                 break

@@ -88,7 +88,8 @@ def notebook_source(text: str) -> NotebookSource:
         raise NotebookError(f"not valid JSON ({str(exc).splitlines()[0][:60]}); skipped") from None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if cells is None and isinstance(nb, dict) and isinstance(nb.get("worksheets"), list):  # nbformat 3
-        cells = [c for ws in nb["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+        cells = [c for ws in nb["worksheets"] if isinstance(ws, dict) and isinstance(ws.get("cells"), list)
+                 for c in ws["cells"]]
     if not isinstance(cells, list):
         raise NotebookError("not a Jupyter notebook (no cells); skipped")
     parts: list[str] = []

@@ -704,17 +704,35 @@ def parse_error(source: str, exc: SyntaxError) -> str | None:
     return None
 
 
+# A syntax tree costs about 500 bytes of memory per node; commas, brackets, colons and equals
+# signs count nodes from below without tokenising. A file over the budget is data written as
+# Python (a 2 MB list literal is 900,000 nodes and a gigabyte), not code a rubric asks about.
+MAX_SYNTAX_NODES = 300_000
+
+
+def syntax_nodes_estimate(source: str) -> int:
+    return sum(source.count(c) for c in ",([{:=")
+
+
 def analyse_python(path: str, source: str, interest: Interest) -> dict[str, Any]:
     """Parse one file and return its JSON-able facts, or {"error": message}."""
+    nodes = syntax_nodes_estimate(source)
+    if nodes > MAX_SYNTAX_NODES:
+        return {"error": f"too large to analyse (about {nodes:,} syntax nodes, more than {MAX_SYNTAX_NODES:,}); "
+                         "not analysed"}
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         deep = parse_error(source, exc)
         if deep:
             return {"error": deep}
+        from .isolation import NativeCrash, run_isolated
         from .python_libcst import analyse_with_libcst  # newer syntax than this interpreter knows?
 
-        result = analyse_with_libcst(path, source, interest)
+        try:  # libcst's parser is native code: a crash or a hang in it must cost this file only
+            result = run_isolated(analyse_with_libcst, path, source, interest)
+        except NativeCrash as exc:
+            return {"error": f"the libcst parser {exc}; not analysed"}
         if result is None:
             where = f" at line {exc.lineno}" if exc.lineno else ""
             return {"error": f"syntax error{where}: {exc.msg}{_python2_hint(source)}; not analysed",
