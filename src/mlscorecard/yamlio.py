@@ -120,3 +120,14 @@ def load_yaml_documents(text: str) -> list[Any]:
 def load_yaml(text: str) -> Any:
     docs = load_yaml_documents(text)
     return docs[0] if docs else None
+
+
+def seq(value) -> list:
+    """The value when it is a list, else an empty one: a config's `steps: 5` or `hooks: true` is
+    read as no steps, never iterated (a string would be iterated character by character)."""
+    return value if isinstance(value, list) else []
+
+
+def mapping(value) -> dict:
+    """The value when it is a mapping, else an empty one (`tool = "x"` in a pyproject.toml)."""
+    return value if isinstance(value, dict) else {}

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import reading
 from ..memo import selector
 from ..snapshot import Snapshot
-from ..yamlio import LineDict, LineList, YamlError, load_yaml
+from ..yamlio import LineDict, LineList, YamlError, load_yaml, seq
 from .ci import CIFacts, Execution, Step, Workflow, _CommandReader, _input_defaults, add_command, substitute
 
 MAX_TEMPLATE_DEPTH = 5
@@ -74,7 +74,7 @@ def _gitlab_triggers(job: LineDict, workflow_rules: Any) -> list[str]:
 
 def _only_manual_rules(rules: Any) -> bool:
     """A job whose every rule that can run it says `when: manual` waits for a person."""
-    active = [r for r in rules or [] if isinstance(r, dict) and r.get("when") != "never"]
+    active = [r for r in seq(rules) if isinstance(r, dict) and r.get("when") != "never"]
     return bool(active) and all(r.get("when") == "manual" for r in active)
 
 
@@ -194,7 +194,7 @@ def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: 
                               if not isinstance(v, (dict, list)) and v is not None} \
                         if isinstance(node.get("parameters"), dict) else {}
                     declared = data.get("parameters") if isinstance(data, dict) else None
-                    defaults = {p["name"]: str(p["default"]) for p in declared or []
+                    defaults = {p["name"]: str(p["default"]) for p in seq(declared)
                                 if isinstance(p, dict) and "name" in p and p.get("default") is not None
                                 and not isinstance(p.get("default"), (dict, list))} if isinstance(declared, list) \
                         else _input_defaults(declared)
@@ -253,7 +253,7 @@ def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFa
         job = jobs.get(name)
         if not isinstance(job, LineDict):
             return
-        for step in job.get("steps") or []:
+        for step in seq(job.get("steps")):
             if isinstance(step, LineDict) and "run" in step:
                 run = step["run"]
                 if isinstance(run, str):
@@ -272,11 +272,11 @@ def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFa
     for flow in workflows.values():
         if not isinstance(flow, LineDict):
             continue
-        scheduled = any(isinstance(t, dict) and "schedule" in t for t in flow.get("triggers") or [])
+        scheduled = any(isinstance(t, dict) and "schedule" in t for t in seq(flow.get("triggers")))
         wf = Workflow(path=path, system="circleci", triggers=["schedule"] if scheduled else ["push", "pull_request"],
                       line=flow.line)
         approval_seen = False
-        for entry in flow.get("jobs") or []:
+        for entry in seq(flow.get("jobs")):
             name, conf = (entry, {}) if isinstance(entry, str) else next(iter(entry.items())) if isinstance(entry, dict) and entry else (None, {})
             if name is None:
                 continue
@@ -396,7 +396,7 @@ def read_cloud_build(snap: Snapshot, path: str, reader: _CommandReader, facts: C
     for step in steps:
         if not isinstance(step, LineDict) or not isinstance(step.get("name"), str):
             continue
-        args = [str(a) for a in step.get("args") or [] if not isinstance(a, (dict, list))]
+        args = [str(a) for a in seq(step.get("args")) if not isinstance(a, (dict, list))]
         if isinstance(step.get("script"), str):
             command = step["script"]
         elif step.get("entrypoint") in ("bash", "sh", "/bin/bash", "/bin/sh") and args[:1] == ["-c"]:
@@ -563,10 +563,10 @@ def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CI
     if not isinstance(data, LineDict):
         return
     wf = Workflow(path=path, system="pre-commit", triggers=["local"], line=1)
-    for repo in data.get("repos") or []:
+    for repo in seq(data.get("repos")):
         if not isinstance(repo, LineDict):
             continue
-        for hook in repo.get("hooks") or []:
+        for hook in seq(repo.get("hooks")):
             if isinstance(hook, LineDict) and isinstance(hook.get("id"), str):
                 entry = hook.get("entry") if repo.get("repo") == "local" and isinstance(hook.get("entry"), str) else None
                 if entry:

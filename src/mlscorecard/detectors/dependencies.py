@@ -13,7 +13,7 @@ from posixpath import basename
 
 from ..memo import selector
 from ..snapshot import Snapshot
-from ..yamlio import YamlError, load_yaml
+from ..yamlio import YamlError, load_yaml, mapping, seq
 
 _REQ_FILE = re.compile(r"(^|/)([^/]*requirements[^/]*\.(txt|in)|requirements/[^/]+\.(txt|in)|constraints\.txt)$")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -42,7 +42,7 @@ def _line_of(text: str, name: str) -> int:
 
 def _names_from_specs(specs) -> list[str]:
     out = []
-    for spec in specs or []:
+    for spec in seq(specs):
         if isinstance(spec, str):
             m = _NAME.match(spec)
             if m:
@@ -88,7 +88,7 @@ def pinning(snap: Snapshot) -> dict[str, tuple[int, int]]:
                 if isinstance(d, str):
                     specs.append((d, False))
                 elif isinstance(d, dict):
-                    specs.extend((x, True) for x in d.get("pip") or [] if isinstance(x, str))
+                    specs.extend((x, True) for x in seq(d.get("pip")) if isinstance(x, str))
         else:
             specs = [(line.split("#")[0].strip(), True) for line in text.splitlines()]
             specs = [(sp, pip) for sp, pip in specs if sp and not sp.startswith("-")]
@@ -120,19 +120,19 @@ def declared_dependencies(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
                                  if (m := _NAME.match(line)) and not line.lstrip().startswith(("-", "#"))])
             elif name == "pyproject.toml":
                 data = tomllib.loads(text)
-                project = data.get("project", {})
+                project = mapping(data.get("project"))
                 names = _names_from_specs(project.get("dependencies"))
-                for extra in (project.get("optional-dependencies") or {}).values():
+                for extra in mapping(project.get("optional-dependencies")).values():
                     names += _names_from_specs(extra)
-                poetry = data.get("tool", {}).get("poetry", {})
+                poetry = mapping(mapping(data.get("tool")).get("poetry"))
                 for key in ("dependencies", "dev-dependencies"):
-                    names += [n for n in (poetry.get(key) or {}) if n != "python"]
-                for group in (poetry.get("group") or {}).values():
-                    names += list((group or {}).get("dependencies") or {})
+                    names += [n for n in mapping(poetry.get(key)) if n != "python"]
+                for group in mapping(poetry.get("group")).values():
+                    names += list(mapping(mapping(group).get("dependencies")))
                 add(path, text, names)
             elif name == "Pipfile":
                 data = tomllib.loads(text)
-                add(path, text, list(data.get("packages", {})) + list(data.get("dev-packages", {})))
+                add(path, text, list(mapping(data.get("packages"))) + list(mapping(data.get("dev-packages"))))
             elif name == "setup.cfg":
                 parser = configparser.ConfigParser(interpolation=None)
                 parser.read_string(text)
@@ -142,7 +142,7 @@ def declared_dependencies(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
                 data = load_yaml(text)
                 deps = data.get("dependencies", []) if isinstance(data, dict) else []
                 names = []
-                for d in deps or []:
+                for d in seq(deps):
                     if isinstance(d, str):
                         names += _names_from_specs([re.split(r"[=<>! ]", d.split("::")[-1])[0]])
                     elif isinstance(d, dict):
