@@ -27,12 +27,15 @@ N/A leaves the minimum; robustness total = round(sum of applicable x 22 / applic
 
 from __future__ import annotations
 
+import os
+
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .heuristics import Heuristics
+from .errors import unexpected
 from .model import LEVEL_POINTS, LEVELS, AuditResult, AuditWarning
 from .scoring import band_for
 from .snapshot import Snapshot
@@ -248,7 +251,7 @@ def merge_into(result: AuditResult, heur: Heuristics, snap: Snapshot, path: str,
     """Find, read and apply confirmations; problems with the file become warnings."""
     try:
         source, text = find_confirmations(path, snap, explicit)
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         result.warnings.append(AuditWarning(explicit or DEFAULT_FILE, f"cannot read confirmations: {exc.strerror or exc}"))
         rescore(result, heur)
         return
@@ -259,6 +262,10 @@ def merge_into(result: AuditResult, heur: Heuristics, snap: Snapshot, path: str,
             result.warnings.extend(warnings)
         except ConfirmationsError as exc:
             result.warnings.append(AuditWarning(source, f"{exc}; confirmations ignored"))
+        except Exception as exc:  # a value of a type the reader did not plan for: warn, go on
+            if os.environ.get("MLSCORECARD_DEBUG"):
+                raise
+            result.warnings.append(AuditWarning(source, unexpected("confirmations", exc)))
     apply_confirmations(result, confirmations, heur, snap, source or DEFAULT_FILE)
     result.warnings.sort(key=lambda w: (w.path, w.message))
 

@@ -30,7 +30,7 @@ _GENERIC = (
     r"(?<=://)[^/\s:@]{1,200}:(?P<value>[^/\s@]{3,200})(?=@)",
     r"(?i:(?<![\w-])--?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token|"
     r"client[_-]?secret)(?:=|\s+)[\"']?(?P<value>[^\s\"'$]{6,300}))",
-    r"(?i:\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token|client[_-]?secret|"
+    r"(?i:(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token|client[_-]?secret|"
     r"private[_-]?key)[\"']?\s{0,5}[:=]\s{0,5}[\"']?(?P<value>[^\s\"'$<>{}()\[\],;]{6,300}))",
     r"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\s\S]{0,10000}?(?:-----END [A-Z ]{0,20}PRIVATE KEY-----|\Z)",
 )
