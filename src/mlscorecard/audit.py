@@ -13,7 +13,7 @@ from .errors import UnusableInput
 from .heuristics import Heuristics, load_heuristics
 from .model import AuditResult
 from .rules_engine import evaluate
-from .safety.redaction import Redactor, found_values, redact_result, redactor_for
+from .safety.redaction import Redactor, found_values, pattern_redactor, redact_result
 from .scoring import score_all
 from .snapshot import DEFAULT_MAX_FILE_SIZE, Snapshot
 from . import __version__
@@ -65,13 +65,10 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
 def secret_redactor(snap: Snapshot, heur: Heuristics, evidence) -> Redactor:
     """The heuristics' secret shapes, and the values the secrets rules found: those files are
     read again (the cache holds findings, never a value)."""
-    redactor = redactor_for(heur)
     rules = {r.id: r for r in heur.rules if r.kind == "secrets"}
-    for path, rule_id in sorted({(e.path, e.rule) for e in evidence if e.rule in rules}):
-        text = snap.read_text(path)
-        for value in found_values(rules[rule_id], text or ""):
-            redactor.add(value)
-    return redactor
+    values = [value for path, rule_id in sorted({(e.path, e.rule) for e in evidence if e.rule in rules})
+              for value in found_values(rules[rule_id], snap.read_text(path) or "")]
+    return pattern_redactor(heur).with_values(values)
 
 
 def run_audit(

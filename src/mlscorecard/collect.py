@@ -194,6 +194,20 @@ class _Analysis:
         return ProcessPoolExecutor(max_workers=workers or self.workers, mp_context=multiprocessing.get_context(method),
                                    initializer=_init_worker, initargs=(self.snap, self.heur, True))
 
+    def _alone(self, batch: list[tuple[str, bytes | None]]) -> list:
+        """One file in a pool of its own: its rows, or a warning when it kills that worker too."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self._new_pool(1)
+        try:
+            return _submit(pool, batch).result()
+        except BrokenProcessPool:
+            path = batch[0][0]
+            return [(path, None, [(path, "the process analysing this file died (a crash in native code?); "
+                                         "not analysed")])]
+        finally:
+            pool.shutdown()
+
     def results(self) -> list[tuple[str, dict[str, Any] | None, list[tuple[str, str]]]]:
         """(path, analysis or None, warnings) per file, in the order given.
 
@@ -206,42 +220,27 @@ class _Analysis:
         from concurrent.futures.process import BrokenProcessPool
 
         rows = []
-        running = [(batch, future, False) for batch, future in zip(self.batches, self.futures)]
+        running = list(zip(self.batches, self.futures))
         pool = self.pool
         while running:
             failed = []
             try:
-                for batch, future, alone in running:
+                for batch, future in running:
                     try:
                         rows.extend(future.result())
                     except BrokenProcessPool:
-                        failed.append((batch, alone))
+                        failed.append(batch)
             finally:
                 pool.shutdown(cancel_futures=True)
+            for batch in failed:
+                if len(batch) == 1:  # it may only have shared the pool with the cause: alone, once more
+                    rows.extend(self._alone(batch))
+            halves = [h for batch in failed if len(batch) > 1
+                      for h in (batch[:len(batch) // 2], batch[len(batch) // 2:])]
             running = []
-            for batch, alone in failed:
-                if len(batch) == 1 and alone:  # it broke a pool of its own: this file is the cause
-                    path = batch[0][0]
-                    rows.append((path, None, [(path, "the process analysing this file died (a crash in "
-                                                     "native code?); not analysed")]))
-                elif len(batch) == 1:  # it may only have shared a pool with the cause: alone, once more
-                    solo = self._new_pool(1)
-                    running.append((batch, _submit(solo, batch), True))
-                    rows_solo = []
-                    try:
-                        rows_solo = running.pop()[1].result()
-                    except BrokenProcessPool:
-                        path = batch[0][0]
-                        rows_solo = [(path, None, [(path, "the process analysing this file died (a crash in "
-                                                          "native code?); not analysed")])]
-                    finally:
-                        solo.shutdown()
-                    rows.extend(rows_solo)
-                else:
-                    if not running:
-                        pool = self._new_pool()
-                    half = len(batch) // 2
-                    running += [(b, _submit(pool, b), False) for b in (batch[:half], batch[half:])]
+            if halves:
+                pool = self._new_pool()
+                running = [(h, _submit(pool, h)) for h in halves]
         order = {path: i for i, (path, _) in enumerate(self.todo)}
         return sorted(rows, key=lambda row: order[row[0]])
 
@@ -251,10 +250,9 @@ def _guarded(detector, empty, what: str):
     """A whole-repository detector whose unplanned failure is a warning and an empty result (the
     per-file readers inside it guard themselves; this is the last line)."""
     def run(view):
-        held = [empty()]
         with reading(view, ".", what):
-            held[0] = detector(view)
-        return held[0]
+            return detector(view)
+        return empty()  # reached only when reading() turned a failure into a warning
     return run
 
 

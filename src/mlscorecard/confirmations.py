@@ -27,7 +27,6 @@ N/A leaves the minimum; robustness total = round(sum of applicable x 22 / applic
 
 from __future__ import annotations
 
-import os
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .heuristics import Heuristics
-from .errors import unexpected
+from .errors import reading
 from .model import LEVEL_POINTS, LEVELS, AuditResult, AuditWarning
 from .scoring import band_for
 from .snapshot import Snapshot
@@ -252,20 +251,17 @@ def merge_into(result: AuditResult, heur: Heuristics, snap: Snapshot, path: str,
     try:
         source, text = find_confirmations(path, snap, explicit)
     except (OSError, UnicodeDecodeError) as exc:
-        result.warnings.append(AuditWarning(explicit or DEFAULT_FILE, f"cannot read confirmations: {exc.strerror or exc}"))
+        result.warn(explicit or DEFAULT_FILE, f"cannot read confirmations: {getattr(exc, 'strerror', None) or exc}")
         rescore(result, heur)
         return
     confirmations: dict[str, Confirmation] = {}
     if text is not None and source is not None:
-        try:
-            confirmations, warnings = parse_confirmations(text, source, heur)
-            result.warnings.extend(warnings)
-        except ConfirmationsError as exc:
-            result.warnings.append(AuditWarning(source, f"{exc}; confirmations ignored"))
-        except Exception as exc:  # a value of a type the reader did not plan for: warn, go on
-            if os.environ.get("MLSCORECARD_DEBUG"):
-                raise
-            result.warnings.append(AuditWarning(source, unexpected("confirmations", exc)))
+        with reading(result, source, "confirmations"):  # a value of a type the reader did not plan for
+            try:
+                confirmations, warnings = parse_confirmations(text, source, heur)
+                result.warnings.extend(warnings)
+            except ConfirmationsError as exc:
+                result.warn(source, f"{exc}; confirmations ignored")
     apply_confirmations(result, confirmations, heur, snap, source or DEFAULT_FILE)
     result.warnings.sort(key=lambda w: (w.path, w.message))
 

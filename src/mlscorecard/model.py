@@ -120,3 +120,7 @@ class AuditResult:
     stats: dict[str, Any] = field(default_factory=dict)
     hints: list[dict[str, Any]] = field(default_factory=list)  # declared dependencies nothing uses
     anchor: str | None = None  # a file repo-level findings can point at (README, else the first file)
+
+    def warn(self, path: str, message: str) -> None:
+        """A warning found after the snapshot was read (confirmations): same shape as Snapshot.warn."""
+        self.warnings.append(AuditWarning(path, message))

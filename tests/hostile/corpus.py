@@ -51,6 +51,7 @@ class Repo:
     git_repo: bool = True
     commits: int = 0
     env: dict = field(default_factory=dict)
+    object_format: str | None = None  # "sha256" for a SHA-256 repository
 
     def write(self, path: str | bytes, content: str | bytes) -> None:
         p = Path(os.fsdecode(os.path.join(os.fsencode(self.root), os.fsencode(path))))
@@ -73,14 +74,11 @@ class Repo:
 
     def commit(self, message: str | bytes = "add files") -> None:
         if not (self.root / ".git").exists():
-            self.git("init", "-q", *self.init_args())
+            self.git("init", "-q", *([f"--object-format={self.object_format}"] if self.object_format else []))
         self.git("add", "-A")
         msg = message if isinstance(message, bytes) else message.encode("utf-8")
         self.git("commit", "-q", "--allow-empty", "-F", "-", input=msg)
         self.commits += 1
-
-    def init_args(self) -> tuple[str, ...]:
-        return ()
 
 
 CASES: dict[str, Callable[[Repo], Expect]] = {}
@@ -456,7 +454,7 @@ CASES["notebooks-of-every-shape"] = _committed({f"nb/{k}.ipynb": v for k, v in _
 # ------------------------------------------------------------------ git edge cases
 @case()
 def sha256_repository(repo: Repo) -> Expect:
-    repo.init_args = lambda: ("--object-format=sha256",)
+    repo.object_format = "sha256"
     repo.files({**CANARY, "tests/test_x.py": "def test_a():\n    assert 1\n"})
     repo.commit()
     repo.commit("Merge pull request #1 from x/y")

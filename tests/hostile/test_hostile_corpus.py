@@ -107,8 +107,7 @@ class _Tags(HTMLParser):
         self.bad: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed", "img", "svg", "link", "meta", "form", "base") \
-                and tag not in ("meta", "link"):
+        if tag in ("script", "iframe", "object", "embed", "img", "svg", "form", "base"):
             self.bad.append(tag)
         for k, v in attrs:
             if k.startswith("on") or (k in ("href", "src", "action") and (v or "").strip().lower().startswith(

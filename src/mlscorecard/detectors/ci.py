@@ -167,6 +167,7 @@ class _CommandReader:
         # itself, or twenty lines that each run the same Makefile, cost one reading, not 20^depth
         self._followed: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._following: set[tuple[str, str]] = set()
+        self._scripts: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (script, cwd): what it runs
         self.actions_read: set[tuple[int, str, tuple]] = set()  # (workflow, action, inputs) already read
 
     # -- entry point -----------------------------------------------------------------
@@ -374,14 +375,14 @@ class _CommandReader:
         return None
 
     def _script(self, path: str, cwd: str, depth: int) -> list[tuple[str, str]]:
-        key = (f"script:{path}", cwd)
-        if key in self._followed:
-            return self._followed[key]
+        key = (path, cwd)
+        if key in self._scripts:
+            return self._scripts[key]
         if not self.snap.exists(path):
             return []
         text = self.snap.read_text(path)
         out = [] if text is None else [(path, "script"), *self.executions(text, cwd, depth + 1)]
-        self._followed[key] = out
+        self._scripts[key] = out
         return out
 
     def _make(self, args: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:

@@ -45,20 +45,19 @@ def run_isolated(fn: Callable[..., Any], *args: Any, timeout: float = TIMEOUT_SE
             os._exit(code)
     os.close(write_end)
     chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
     try:
-        with os.fdopen(read_end, "rb") as pipe:
-            deadline = time.monotonic() + timeout
-            while True:
-                remaining = deadline - time.monotonic()
-                ready, _, _ = select.select([pipe], [], [], max(0.0, remaining))
-                if not ready:
-                    os.kill(pid, signal.SIGKILL)
-                    raise NativeCrash(f"took longer than {timeout:.0f} s")
-                chunk = os.read(pipe.fileno(), 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
+        while True:
+            ready, _, _ = select.select([read_end], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise NativeCrash(f"took longer than {timeout:.0f} s")
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
     finally:
+        os.close(read_end)
         _, status = os.waitpid(pid, 0)
     if not chunks:
         if os.WIFSIGNALED(status):

@@ -349,12 +349,34 @@ def target_names(node: ast.expr) -> list[str]:
 
 
 # ------------------------------------------------------------------------- the visitor
-class _Scope:
+class Scope:
     __slots__ = ("pending", "checked")
 
     def __init__(self) -> None:
         self.pending: dict[str, set[int]] = {}  # name -> indexes of uses assigned to it
         self.checked: set[str] = set()  # names read inside an assert or a gate
+
+
+class ScopeBook:
+    """The bookkeeping both visitors keep alike (this module's over `ast`, python_libcst's over
+    libcst): import aliases to qualified names, and per scope the uses assigned to a name that an
+    assert or a gate later reads. Needs `aliases`, `scopes` (a list of Scope) and `uses`."""
+
+    aliases: dict[str, str]
+    scopes: list[Scope]
+    uses: list[dict[str, Any]]
+
+    def resolve(self, parts: list[str]) -> str | None:
+        head = parts[0]
+        if head in self.aliases:
+            return ".".join([self.aliases[head], *parts[1:]])
+        return None
+
+    def _close_scope(self) -> None:
+        scope = self.scopes.pop() if len(self.scopes) > 1 else self.scopes[0]
+        for name in scope.pending.keys() & scope.checked:
+            for i in scope.pending[name]:
+                self.uses[i]["asserted"] = True
 
 
 MAX_DEPTH = 500  # expressions nested deeper than this (generated code) are not analysed
@@ -422,7 +444,7 @@ def _too_deep(node: ast.AST) -> bool:
 _STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-class _Visitor:
+class _Visitor(ScopeBook):
     """One walk over a module's statements; each expression's calls are found in one pass over
     its subtree (no per-node dispatch): a few times faster than an ast.NodeVisitor."""
 
@@ -434,7 +456,7 @@ class _Visitor:
         self.imports: set[tuple[str, int]] = set()
         self.uses: list[dict[str, Any]] = []
         self.depth = 0  # functions entered
-        self.scopes: list[_Scope] = [_Scope()]
+        self.scopes: list[Scope] = [Scope()]
         self.tests = 0
         self.test_functions: list[list[Any]] = []  # [name, line, meaningful, params]
         self._open_tests: list[list[Any]] = []
@@ -510,19 +532,13 @@ class _Visitor:
             self.aliases[alias.asname or alias.name] = full
             self.imports.add((full, node.lineno))
 
-    def resolve(self, parts: list[str]) -> str | None:
-        head = parts[0]
-        if head in self.aliases:
-            return ".".join([self.aliases[head], *parts[1:]])
-        return None
-
     # functions, classes and tests ---------------------------------------------------------
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         name = node.name
         if not self.depth:
             self.defines.append(name)
         self.depth += 1
-        self.scopes.append(_Scope())
+        self.scopes.append(Scope())
         is_test = name.startswith("test")
         if is_test:
             self.tests += 1
@@ -541,12 +557,6 @@ class _Visitor:
         self._close_scope()
         if is_test:
             self._open_tests.pop()
-
-    def _close_scope(self) -> None:
-        scope = self.scopes.pop() if len(self.scopes) > 1 else self.scopes[0]
-        for name in scope.pending.keys() & scope.checked:
-            for i in scope.pending[name]:
-                self.uses[i]["asserted"] = True
 
     def _class(self, node: ast.ClassDef) -> None:
         for base in node.bases:

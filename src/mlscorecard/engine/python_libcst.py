@@ -15,7 +15,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .python import (
     ASSERT_LIKE_RE as _ASSERT_LIKE, _stops_run, METRIC_RE, RAISES_CONTEXTS, TRIVIAL_NAMES as _TRIVIAL_NAMES,
-    Interest as _Interest, is_test_context, package_of, resolve_relative,
+    Interest as _Interest, Scope, ScopeBook, is_test_context, package_of, resolve_relative,
 )
 
 
@@ -56,13 +56,7 @@ def _attr_name(node: cst.BaseExpression) -> str:
     return ".".join(d) if d else ""
 
 
-class _Scope:
-    def __init__(self) -> None:
-        self.pending: dict[str, set[int]] = {}  # name -> indexes of uses assigned to it
-        self.checked: set[str] = set()  # names read inside an assert or a gate
-
-
-class _Visitor(cst.CSTVisitor):
+class _Visitor(ScopeBook, cst.CSTVisitor):
     def __init__(self, path: str, interest: _Interest) -> None:
         self.path = path
         self.package = package_of(path)
@@ -73,7 +67,7 @@ class _Visitor(cst.CSTVisitor):
         self.uses: list[dict[str, Any]] = []
         self.use_nodes: list[tuple[cst.CSTNode, dict[str, cst.CSTNode]]] = []
         self.func_stack: list[str] = []
-        self.scopes: list[_Scope] = [_Scope()]
+        self.scopes: list[Scope] = [Scope()]
         self.tests = 0
         self.meaningful_tests = 0
         self.test_functions: list[tuple[str, cst.CSTNode, list[str]]] = []
@@ -111,19 +105,13 @@ class _Visitor(cst.CSTVisitor):
             self.aliases[bound] = full
             self.imports.append((full, node))
 
-    def resolve(self, parts: list[str]) -> str | None:
-        head = parts[0]
-        if head in self.aliases:
-            return ".".join([self.aliases[head], *parts[1:]])
-        return None
-
     # functions, classes and tests --------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
         if not self.func_stack:
             self.defines.append(name)
         self.func_stack.append(name)
-        self.scopes.append(_Scope())
+        self.scopes.append(Scope())
         if name.startswith("test"):
             self.tests += 1
             params = [p.name.value for p in node.params.params]
@@ -142,12 +130,6 @@ class _Visitor(cst.CSTVisitor):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         self._close_scope()
-
-    def _close_scope(self) -> None:
-        scope = self.scopes.pop() if len(self.scopes) > 1 else self.scopes[0]
-        for name in scope.pending.keys() & scope.checked:
-            for i in scope.pending[name]:
-                self.uses[i]["asserted"] = True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         for base in node.bases:

@@ -64,6 +64,6 @@ def to_dict(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
 
 def render_json(result: AuditResult, heur: Heuristics) -> str:
     text = json.dumps(to_dict(result, heur), indent=2, ensure_ascii=False) + "\n"
-    # a file name that is not UTF-8 holds lone surrogates (surrogateescape): keep them as \\u escapes,
+    # a file name that is not UTF-8 holds lone surrogates (surrogateescape): keep them as \u escapes,
     # which JSON readers accept and which write as UTF-8
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

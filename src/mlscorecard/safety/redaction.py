@@ -66,6 +66,15 @@ class Redactor:
         for v in values:
             self.add(v)
 
+    def with_values(self, values: Iterable[str]) -> "Redactor":
+        """A redactor of the same patterns (compiled once, shared) that also removes these values."""
+        other = object.__new__(Redactor)
+        other.patterns, other._rx, other._scanner = self.patterns, self._rx, self._scanner
+        other._pieces, other.values = set(self._pieces), set(self.values)
+        for v in values:
+            other.add(v)
+        return other
+
     def add(self, value: str) -> None:
         """Remove this value, and every 6-character piece of it, wherever it appears."""
         value = value.strip()
@@ -139,10 +148,6 @@ def secret_literals(heur) -> list[str] | None:
     return words
 
 
-def redactor_for(heur, values: Iterable[str] = ()) -> Redactor:
-    return Redactor(secret_patterns(heur), values, secret_literals(heur) or ())
-
-
 _BY_DIGEST: dict[str, Redactor] = {}
 
 
@@ -154,7 +159,7 @@ def pattern_redactor(heur=None) -> Redactor:
         heur = load_heuristics()
     held = _BY_DIGEST.get(heur.digest)
     if held is None:
-        held = _BY_DIGEST[heur.digest] = redactor_for(heur)
+        held = _BY_DIGEST[heur.digest] = Redactor(secret_patterns(heur), (), secret_literals(heur) or ())
     return held
 
 
