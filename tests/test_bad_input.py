@@ -254,3 +254,33 @@ def test_very_large_yaml_is_skipped_with_a_warning(tmp_path):
     (wf / "huge.yml").write_text("on: push\njobs:\n" + "".join(f"  j{i}:\n    runs-on: x\n" for i in range(150_000)))
     report = audit_json(tmp_path)
     assert any("larger than" in m for m in warnings_for(report, ".github/workflows/huge.yml"))
+
+
+def test_a_config_include_that_never_ends_costs_a_warning_not_a_hang(repo_factory, tmp_path, monkeypatch):
+    """`include.path` naming a FIFO makes git block reading its config: every git command has a
+    time limit, and the checkout is then read as a plain directory, with a warning."""
+    import mlscorecard.gitcmd
+
+    repo = repo_factory([{"subject": "init", "files": {"train.py": "import random\nrandom.seed(0)\n"}}])
+    fifo = tmp_path / "never-written"
+    os.mkfifo(fifo)
+    with open(repo / ".git" / "config", "a") as f:
+        f.write(f"[include]\n\tpath = {fifo}\n")
+    monkeypatch.setattr(mlscorecard.gitcmd, "GIT_TIMEOUT", 2)
+    result = CliRunner().invoke(main, ["audit", str(repo), "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert any(w["path"] == ".git" and "did not finish in 2 s" in w["message"] for w in report["warnings"])
+    assert report["repo"]["commit"] is None
+    assert any(e["path"] == "train.py" for i in report["rubrics"]["ml-test-score"]["items"].values()
+               for e in i["evidence"])
+
+
+def test_a_broken_git_config_is_a_warning(repo_factory):
+    repo = repo_factory([{"subject": "init", "files": {"train.py": "import random\nrandom.seed(0)\n"}}])
+    with open(repo / ".git" / "config", "a") as f:
+        f.write("[core\n\tbroken\n")
+    result = CliRunner().invoke(main, ["audit", str(repo), "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.output)["warnings"]
+    assert any(w["path"] == ".git" and "git cannot read this repository" in w["message"] for w in warnings)

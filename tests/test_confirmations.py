@@ -145,3 +145,33 @@ def test_json_with_confirmations_validates(fixture_repos, tmp_path):
     report = json.loads(out)
     jsonschema.validate(report, SCHEMA)
     assert report["rubrics"]["ml-test-score"]["items"]["infra-7"]["confirmed"]["not_applicable"] is True
+
+
+def test_a_confirmations_link_out_of_the_repository_never_changes_a_score(repo_factory, tmp_path):
+    """Answers planted outside the repository (a committed symlink, or one only in the work tree)
+    are not applied: the score is the unconfirmed one, and a warning says why."""
+    from gitrepo import git
+
+    outside = tmp_path / "outside.yml"
+    write(outside, """
+        confirmations:
+          infra-6: {level: automated, by: Mallory}
+          data-1: {level: automated, by: Mallory}
+    """)
+    repo = repo_factory([{"subject": "init", "files": {"train.py": "import random\nrandom.seed(0)\n"}}])
+    plain = run_audit(str(repo), cache_dir=False).rubrics["ml-test-score"]
+    (repo / ".mlscorecard.yml").symlink_to(outside)
+    for committed in (False, True):
+        if committed:
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "-m", "link answers")
+        result = run_audit(str(repo), cache_dir=False)
+        mts = result.rubrics["ml-test-score"]
+        assert mts.items["infra-6"].confirmed is None and mts.items["data-1"].confirmed is None
+        assert mts.score == plain.score and mts.groups == plain.groups
+        assert any(w.path == ".mlscorecard.yml" and "not followed" in w.message for w in result.warnings)
+    inside = repo / "answers.yml"
+    write(inside, "confirmations:\n  infra-6: {level: manual, by: Ada}\n")
+    (repo / ".mlscorecard.yml").unlink()
+    (repo / ".mlscorecard.yml").symlink_to("answers.yml")
+    assert run_audit(str(repo), cache_dir=False).rubrics["ml-test-score"].items["infra-6"].confirmed["level"] == "manual"

@@ -35,10 +35,48 @@ def test_patterns_redact_credentials_anywhere():
     assert r(f'password = "{PASSWORD}"') == f'password = "{REDACTED}"'
 
 
+@pytest.mark.parametrize("text", [
+    "mysql -h db -uroot -p{v} app < dump.sql",
+    "sshpass -p {v} ssh deploy@host",
+    'curl -H "Authorization: token {v}" https://api.github.com/user',
+    "curl -H 'Authorization: Bearer {v}' https://x",
+    "curl -u admin:{v} https://nexus/repo",
+    "twine upload -p pypi-AgEIcHlwaS5vcmc{v}{v}{v}{v} dist/*",
+])
+def test_command_line_credentials_are_redacted(text):
+    out = pattern_redactor()(text.format(v=PASSWORD))
+    assert PASSWORD[:6] not in out and REDACTED in out, out
+
+
+def test_ci_commands_never_hold_a_credential_in_facts_or_cache(tmp_path):
+    """A credential in a `run:` line of unknown shape to the secrets rule is redacted where the
+    command is recorded, so neither the facts, the reports nor the cache ever hold it."""
+    from mlscorecard.cache import BlobCache
+
+    wf = ("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+          f"      - run: mysql -uroot -p{PASSWORD} -e 'select 1'\n"
+          f"      - run: sshpass -p {PASSWORD} scp model.pkl host:/srv\n      - run: pytest\n")
+    heur = load_heuristics()
+    cache = BlobCache(tmp_path / "cache", "test")
+    snap = Snapshot.from_files({".github/workflows/ci.yml": wf, "tests/test_m.py": "def test_m():\n    assert 1\n"})
+    result = audit_snapshot(snap, heur, cache=cache, jobs=1)
+    cache.close()
+    runs = [r for entry in result.facts["ci"] for r in entry["runs"]]
+    assert any("mysql" in r for r in runs) and any("sshpass" in r for r in runs)
+    assert not any(PASSWORD[:6] in r for r in runs)
+    for fmt in ("json", "markdown", "html", "sarif", "terminal"):
+        assert PASSWORD[:6] not in render(fmt, result, heur), fmt
+    for f in (tmp_path / "cache").rglob("*"):
+        if f.is_file():
+            assert PASSWORD[:6].encode() not in f.read_bytes(), f
+
+
 def test_patterns_leave_code_and_expressions_alone():
     r = pattern_redactor()
     for text in ("torch.manual_seed(0)", "token: ${{ secrets.GITHUB_TOKEN }}", "token = config.api_token",
-                 "python train.py --seed 1", "0123456789abcdef0123456789abcdef01234567"):
+                 "python train.py --seed 1", "0123456789abcdef0123456789abcdef01234567",
+                 'curl -H "Authorization: Bearer ${{ secrets.TOKEN }}" https://x', "mysql -P 3306 -h db app",
+                 "python -m pytest -p no:cacheprovider"):
         assert r(text) == text
 
 
@@ -117,6 +155,46 @@ def test_a_detector_bug_does_not_stop_the_audit(monkeypatch):
     assert result.rubrics["ml-test-score"].items["infra-1"].evidence
 
 
+def test_a_file_that_takes_too_long_costs_a_warning_on_that_file(monkeypatch):
+    """The per-file clock: a reader stuck in Python code (or a regex) is interrupted after
+    FILE_SECONDS, the file gets a warning, and every other file is still read."""
+    import mlscorecard.collect as collect
+
+    real = collect.analyse_file
+
+    def stuck_on_slow(plan, path, data):
+        while path == "slow.py":
+            pass
+        return real(plan, path, data)
+
+    monkeypatch.setattr(collect, "analyse_file", stuck_on_slow)
+    monkeypatch.setattr(collect, "FILE_SECONDS", 0.5)
+    files = {"slow.py": "import torch\n", "train.py": "import torch\ntorch.manual_seed(1)\n"}
+    result = audit_snapshot(Snapshot.from_files(files), load_heuristics(), cache=None, jobs=1)
+    assert [w.message for w in result.warnings if w.path == "slow.py"] == ["file took longer than 0.5 s to read; skipped"]
+    assert [e.path for e in result.rubrics["ml-test-score"].items["infra-1"].evidence] == ["train.py"]
+
+
+def test_a_time_limit_interrupts_a_backtracking_regex():
+    import re
+
+    from mlscorecard.errors import TimeLimit, time_limit
+
+    with pytest.raises(TimeLimit):
+        with time_limit(0.3):
+            re.match(r"(a+)+b", "a" * 64)
+
+
+def test_isolated_memory_is_bounded():
+    """A native parse that asks for gigabytes dies in its child (RLIMIT_AS), as a NativeCrash."""
+    with pytest.raises(NativeCrash):
+        run_isolated(_allocate, 2 << 30)
+
+
+def _allocate(n):
+    return len(bytearray(n))
+
+
 def _abort():
     os.abort()
 
@@ -186,3 +264,15 @@ def test_ci_commands_are_followed_once_each():
     facts = detect_ci(snap)
     assert reads.count("scripts/b.sh") <= 2 and reads.count(".github/actions/x/action.yml") <= 2
     assert "train.py" in facts.executions
+
+
+def test_a_key_header_without_a_body_does_not_cut_up_ordinary_text():
+    """A private-key header followed by code (a test of a secrets scanner, no END line): only
+    base64 lines count as the key's body, so words of the report (`robustness`) stay whole."""
+    heur = load_heuristics()
+    files = {"tests/test_scan.py": 'KEY = "-----BEGIN RSA ' + 'PRIVATE KEY-----"\n'
+                                   'rubrics = report["rubrics"]["robustness"]\nassert rubrics\n',
+             "train.py": "import torch\ntorch.manual_seed(1)\n"}
+    result = audit_snapshot(Snapshot.from_files(files), heur, cache=None, jobs=1)
+    assert set(result.rubrics) == {"ml-test-score", "robustness"}
+    assert '"robustness"' in render("json", result, heur)

@@ -51,6 +51,7 @@ SAMPLES = {
     "OpenAI API key": "o = 'sk-" + "proj-A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6'",
     "Hugging Face token": "h = 'hf_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6q7'",
     "Azure storage key": "conn = 'AccountKey=" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6q7R8s9T0u1V2w3X4y5Z6a7B8c9D0e1F2g3=='",
+    "PyPI token": "pw = 'pypi-" + "AgEIcHlwaS5vcmcCJGE3ZjQ5YzU2LTk4ZDEtNGQ2Yi1hMzQxLTYwYjI3MGU4ZDkwZQ'",
     "password or token in config": "api_key: \"Zq8Xr2LmN9vTp4WkB7sY\"",
 }
 

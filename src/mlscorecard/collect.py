@@ -17,7 +17,7 @@ from .cache import BlobCache, file_key
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
-from .errors import reading
+from .errors import DETECTOR_SECONDS, FILE_SECONDS, reading, time_limit
 from .engine.files import analyse_file, default_contexts, scan_plan
 from .engine.python import is_test_path, module_name
 from .heuristics import Heuristics
@@ -125,7 +125,7 @@ def _work(batch: list[tuple[str, bytes | None]]) -> list[tuple[str, dict[str, An
                     faulthandler.disable()
                     os.abort()
                 if data is not None:
-                    with reading(snap, path):
+                    with reading(snap, path), time_limit(FILE_SECONDS):
                         result = analyse_file(plan, path, data)
             out.append((path, result, warnings))
     finally:
@@ -250,7 +250,7 @@ def _guarded(detector, empty, what: str):
     """A whole-repository detector whose unplanned failure is a warning and an empty result (the
     per-file readers inside it guard themselves; this is the last line)."""
     def run(view):
-        with reading(view, ".", what):
+        with reading(view, ".", what), time_limit(DETECTOR_SECONDS):
             return detector(view)
         return empty()  # reached only when reading() turned a failure into a warning
     return run

@@ -133,6 +133,13 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _inside(link: Path, root: Path) -> bool:
+    try:
+        return link.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop
+        return False
+
+
 def find_confirmations(path: str, snap: Snapshot, explicit: str | None) -> tuple[str | None, str | None]:
     """(source name, text) of the confirmations to use: --confirmations FILE; else the work
     tree's .mlscorecard.yml (the newest answers, committed or not); else the committed one."""
@@ -140,6 +147,9 @@ def find_confirmations(path: str, snap: Snapshot, explicit: str | None) -> tuple
         p = Path(explicit)
         return str(p), p.read_text(encoding="utf-8")
     on_disk = Path(path) / DEFAULT_FILE
+    if on_disk.is_symlink() and not _inside(on_disk, Path(path)):
+        # the repository's own answers live in the repository: a link out of it is not followed
+        raise OSError(0, "symlink points outside the repository; not followed")
     if on_disk.is_file():
         return DEFAULT_FILE, on_disk.read_text(encoding="utf-8")
     if snap.exists(DEFAULT_FILE):

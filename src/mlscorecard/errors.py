@@ -1,7 +1,15 @@
 """Errors that stop a whole audit. Anything smaller is an AuditWarning in the report."""
 
 import os
+import signal
+import threading
 from contextlib import contextmanager
+
+# Time limits per reader: a file (all its rules, its parse) and a whole-repository detector (CI,
+# dependencies, CODEOWNERS). Linear algorithms and size limits keep real repositories far below
+# them; the clock is the last line against input nobody foresaw. Seconds; the environment overrides.
+FILE_SECONDS = float(os.environ.get("MLSCORECARD_FILE_TIMEOUT") or 20)
+DETECTOR_SECONDS = float(os.environ.get("MLSCORECARD_DETECTOR_TIMEOUT") or 60)
 
 
 class UnusableInput(Exception):
@@ -25,6 +33,8 @@ def reading(snap, path: str, what: str = "file"):
         yield
     except (KeyboardInterrupt, SystemExit, UnusableInput):
         raise
+    except TimeLimit as exc:
+        snap.warn(path, f"{what} took longer than {exc.seconds:g} s to read; skipped")
     except Exception as exc:
         if os.environ.get("MLSCORECARD_DEBUG"):
             raise
@@ -36,3 +46,35 @@ def unexpected(what: str, exc: BaseException) -> str:
     detail = " ".join(str(exc).split())[:80]
     return (f"{what} could not be read ({type(exc).__name__}{': ' + detail if detail else ''}); skipped "
             "— an mlscorecard bug, please report it")
+
+
+class TimeLimit(Exception):
+    """A reader ran past its time limit (raised from the SIGALRM handler of `time_limit`)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Interrupt the block with TimeLimit after `seconds` of wall time. Python code and regular
+    expressions are interrupted (the regex engine checks for signals); a C call that never returns
+    to the interpreter is not, which is why native parsers run in `engine/isolation.py`'s child.
+    Only the main thread can take signals; elsewhere (an audit run from a thread) no clock runs.
+    Inside another limit, that one stays the only clock."""
+    if (seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0]):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise TimeLimit(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

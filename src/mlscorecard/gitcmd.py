@@ -35,6 +35,11 @@ SAFE_GIT_CONFIG = {
 }
 
 
+# No git command of an audit may wait for ever: a repository's config can `include.path` a FIFO,
+# and git then blocks reading it. Seconds per command; MLSCORECARD_GIT_TIMEOUT overrides.
+GIT_TIMEOUT = float(os.environ.get("MLSCORECARD_GIT_TIMEOUT") or 300)
+
+
 def safe_git_environment() -> dict[str, str]:
     env = {"GIT_CONFIG_COUNT": str(len(SAFE_GIT_CONFIG)), "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
     for i, (key, value) in enumerate(SAFE_GIT_CONFIG.items()):
@@ -62,9 +67,11 @@ class Git:
         try:
             proc = subprocess.run(["git", *args], cwd=self.root, env=self.env, input=input,
                                   stdin=None if input is not None else subprocess.DEVNULL,
-                                  capture_output=True, check=False)
+                                  capture_output=True, check=False, timeout=GIT_TIMEOUT)
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(_timed_out(args)) from None
         if proc.returncode != 0:
             text = proc.stderr.decode("utf-8", "replace").strip()
             raise GitError(text.splitlines()[0] if text else f"git {args[0]} failed ({proc.returncode})")
@@ -82,7 +89,12 @@ class Git:
 
     @staticmethod
     def finish_bytes(proc: subprocess.Popen) -> bytes:
-        out, err = proc.communicate()
+        try:
+            out, err = proc.communicate(timeout=GIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise GitError(_timed_out(proc.args[1:])) from None
         if proc.returncode != 0:
             text = err.decode("utf-8", "replace").strip()
             raise GitError(text.splitlines()[0] if text else f"git failed ({proc.returncode})")
@@ -91,3 +103,8 @@ class Git:
     @classmethod
     def finish(cls, proc: subprocess.Popen) -> str:
         return cls.finish_bytes(proc).decode("utf-8", "surrogateescape")
+
+
+def _timed_out(args) -> str:
+    return (f"git {args[0] if args else ''} did not finish in {GIT_TIMEOUT:g} s (a config include that "
+            "never ends? MLSCORECARD_GIT_TIMEOUT sets the limit)")

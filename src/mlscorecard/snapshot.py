@@ -110,14 +110,22 @@ class BlobReader:
         if proc is None or self._pid != os.getpid() or proc.poll() is not None:
             proc = self._proc = self.git.start("cat-file", "--batch", stdin=True)
             self._pid = os.getpid()
-        proc.stdin.write(sha.encode("ascii") + b"\n")
-        proc.stdin.flush()
-        header = proc.stdout.readline().split()
-        if len(header) != 3 or not header[2].isdigit():  # "<sha> missing", or git gone
-            raise OSError(f"object {sha[:12]} not readable ({b' '.join(header[1:]).decode('ascii', 'replace') or 'no answer'})")
-        size = int(header[2])
-        data = proc.stdout.read(size)
-        proc.stdout.read(1)  # the newline after each object
+        try:
+            proc.stdin.write(sha.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline().split()
+            if len(header) != 3 or not header[2].isdigit():  # "<sha> missing", or git gone
+                raise OSError(f"object {sha[:12]} not readable "
+                              f"({b' '.join(header[1:]).decode('ascii', 'replace') or 'no answer'})")
+            size = int(header[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)  # the newline after each object
+        except BaseException:
+            # interrupted half-way (a time limit) or git gone: the stream is out of step, so the
+            # next read starts a new cat-file rather than take the rest of this answer for its own
+            proc.kill()
+            self._proc = None
+            raise
         if len(data) != size:
             raise OSError(f"object {sha[:12]} cut short")
         return data
@@ -169,11 +177,17 @@ class Snapshot:
             git = Git(root, git_dir=root)
         else:
             git = Git(root)
+            unreadable = None
             try:
                 top, git_dir = git.text("rev-parse", "--show-toplevel", "--absolute-git-dir").splitlines()[:2]
                 snap.git_dir = git_dir
-            except (GitError, ValueError):
+            except GitError as exc:
+                top, unreadable = None, str(exc)
+            except ValueError:
                 top = None
+            if top is None and unreadable and os.path.lexists(os.path.join(root, ".git")):
+                snap.warn(".git", f"git cannot read this repository ({unreadable}): "
+                                  "audited as a plain directory, without history")
             if top is None or os.path.realpath(top) != os.path.realpath(root):
                 if rev:
                     raise UnusableInput(f"{path}: --rev needs a git repository, and this is a plain directory")

@@ -25,6 +25,8 @@ SECRETS = {
     "huggingface": "hf" + "_Wq3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb",
     "key_body": "MIIEowIBAAKCAQEAx7Q2Zr9mK4tL8vW3nP6sJ1bH5cF0dG8eA2uY7iOp",
     "url_password": "Hq7Lm2Xv" + "9Rk4Tw",
+    "pypi": "py" + "pi-AgEIcHlwaS5vcmcCJGE3ZjQ5YzU2LTk4ZDEtNGQ2Yi1hMzQxLTYwYjI3MGU4ZDkwZQACKlszLCJhYmMiXQ",
+    "db_password": "Vb7Nq2Xz" + "Lk9Rt4Wp",
 }
 PRIVATE_KEY = ("-----BEGIN RSA " + "PRIVATE KEY-----\n" + SECRETS["key_body"] + "\n"
                "bH5cF0dG8eA2uY7iOpMIIEowIBAAKCAQEAx7Q2Zr9mK4tL8vW3nP6sJ1\n-----END RSA " + "PRIVATE KEY-----\n")
@@ -378,7 +380,7 @@ CASES["text-configs-self-referencing-and-broken"] = _committed(
 CASES["ci-self-includes"] = _committed({
     ".gitlab-ci.yml": "include:\n  - local: .gitlab-ci.yml\n  - local: ci/a.yml\nt:\n  script: [pytest]\n",
     "ci/a.yml": "include:\n  - local: ci/b.yml\n  - local: .gitlab-ci.yml\n",
-    "ci/b.yml": "include:\n  - local: ci/a.yml\n" + "".join(f"  - local: ci/a.yml\n" for _ in range(50)),
+    "ci/b.yml": "include:\n  - local: ci/a.yml\n" + "".join("  - local: ci/a.yml\n" for _ in range(50)),
     "azure-pipelines.yml": "steps:\n  - template: azure-pipelines.yml\n  - template: t/a.yml\n",
     "t/a.yml": "steps:\n" + "  - template: a.yml\n" * 30 + "  - template: ../azure-pipelines.yml\n",
     ".github/workflows/ci.yml": "on: [push, workflow_call]\njobs:\n  a:\n    uses: ./.github/workflows/ci.yml\n"
@@ -415,6 +417,44 @@ _RUNS = ["a" * 200_000, " " * 200_000, "a=" * 100_000, "-" * 200_000, "/" * 200_
 CASES["long-lines-everywhere"] = _committed({
     f"long/{i}.{ext}": ("x = 1\n" if ext == "py" else "") + run + "\n"
     for i, run in enumerate(_RUNS) for ext in ("py", "md", "yml", "txt", "toml", "sh", "cfg")})
+# ------------------------------------------------------------------ inputs that were slow once
+# (each made a pattern or a reader do work quadratic or exponential in its size, found by probing)
+CASES["repeated-pattern-anchors"] = _committed({
+    "smoke/e2e.sh": "docker run image\n" * 10_000,
+    "train.py": "ckpt = {'optimizer': opt.state_dict()}\n" * 10_000,
+    "resume.py": "model.load_state_dict(ckpt['optimizer'])\n" * 10_000,
+    "dashboards/board.json": "{\n" * 300_000 + '"panels": [\n' * 1_000,
+    "long.py": "x = 1\n" + "y = 'docker run ' \n" * 10_000})
+CASES["self-calling-ci"] = _committed({
+    ".github/workflows/ci.yml": "on: [push, workflow_call]\njobs:\n" + "".join(
+        f"  j{i}:\n    uses: ./.github/workflows/ci.yml\n" for i in range(20)) + "  t:\n    steps:\n      - run: pytest\n",
+    ".github/workflows/a.yml": "on: [workflow_call]\njobs:\n" + "".join(
+        f"  j{i}:\n    uses: ./.github/workflows/b.yml\n    with: {{n: '{i}'}}\n" for i in range(20)),
+    ".github/workflows/b.yml": "on: [workflow_call]\njobs:\n" + "".join(
+        f"  j{i}:\n    uses: ./.github/workflows/a.yml\n" for i in range(20)),
+    "azure-pipelines.yml": "steps:\n" + "  - template: t.yml\n" * 20,
+    "t.yml": "steps:\n" + "  - template: t.yml\n" * 20 + "  - template: u.yml\n" * 20 + "  - script: pytest\n",
+    "u.yml": "steps:\n" + "  - template: t.yml\n" * 20 + "  - script: python train.py\n"})
+CASES["huge-manifests"] = _committed({
+    "pyproject.toml": "[project]\ndependencies = [\n" + "".join(f"  'pkg{i}',\n" for i in range(20_000)) + "]\n",
+    "requirements.txt": "".join(f"pkg-{i}==1.0\n" for i in range(20_000)),
+    "CODEOWNERS": "".join(f"/models/m{i}/** @team{i}\n" for i in range(20_000)) + "*.md @docs\n",
+    **{f"models/m{i}/model.py": "import torch\n" for i in range(1_500)}})
+CASES["credentials-in-commands"] = _committed({
+    ".github/workflows/db.yml": (
+        "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - run: mysql -h db -uroot -p{SECRETS['password']} app < schema.sql\n"
+        f"      - run: sshpass -p {SECRETS['password']} scp model.pkl deploy@host:/srv\n"
+        f"      - run: twine upload -u __token__ -p {SECRETS['pypi']} dist/*\n"
+        f"      - run: \"curl -H 'Authorization: Bearer {SECRETS['github']}' https://x\"\n"
+        "      - run: pytest\n"),
+    "Makefile": f"db:\n\tmysqldump -uroot -p{SECRETS['db_password']} app > dump.sql\n",
+    "app/db.py": f'DB_PASSWORD = "{SECRETS["db_password"]}"\n',
+    "notebooks/db.ipynb": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": [f'conn = connect(password="{SECRETS["db_password"]}")\n'],
+         "metadata": {}, "outputs": [], "execution_count": 1}]}),
+    ".pypirc": f"[pypi]\nusername = __token__\npassword = {SECRETS['pypi']}\n"},
+    secrets=("password", "pypi", "github", "db_password"))
 CASES["glob-bombs"] = _committed({
     "CODEOWNERS": "".join(f"{'*a' * 12}*b @o{i}\n" for i in range(50)) + "/" + "**/" * 200 + "x @o\n",
     f"models/{'a' * 200}/model.py": "import torch\n",

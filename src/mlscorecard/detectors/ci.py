@@ -57,6 +57,13 @@ class Step:
     text: str
     manual: bool = False  # a job a person must start or approve (when: manual, approval steps)
 
+    def __post_init__(self) -> None:
+        # a command can carry a credential (`mysql -pX`, `curl -H "Authorization: token X"`): the
+        # text kept in the facts, the cache and every report is the redacted one
+        from ..safety.redaction import pattern_redactor
+
+        self.text = pattern_redactor()(self.text)
+
 
 @dataclass(eq=False)
 class Workflow:
@@ -654,9 +661,12 @@ def _with_values(node: Any, inputs: dict[str, str]) -> dict[str, str]:
 
 def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts,
                           inputs: dict[str, str] | None = None, instance: bool = False,
-                          depth: int = 0) -> Workflow | None:
+                          depth: int = 0, calling: tuple[str, ...] = ()) -> Workflow | None:
     """Read a workflow. Called again for each `uses: ./...yml` job with the caller's `with:` values
-    (an instance), so a reusable workflow's steps are followed with its real inputs."""
+    (an instance), so a reusable workflow's steps are followed with its real inputs. A workflow is
+    never followed into itself (`calling`: the chain of callers), and one caller's jobs that call
+    the same workflow with the same inputs make one instance: a self-calling or fanned-out
+    workflow costs what its distinct calls cost, not jobs to the power of the depth."""
     text = snap.read_text(path)
     if text is None:
         return None
@@ -678,6 +688,7 @@ def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, fac
     jobs = data.get("jobs")
     if not isinstance(jobs, dict):
         return wf
+    instantiated: set[tuple[str, tuple]] = set()
     for job in jobs.values():
         if not isinstance(job, LineDict):
             continue
@@ -687,9 +698,13 @@ def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, fac
             if uses.startswith("./"):
                 callee = posixpath.normpath(uses[2:].split("@")[0])
                 wf.calls.append(callee)
-                if depth < MAX_DEPTH and snap.exists(callee):
-                    inst = _read_github_workflow(snap, callee, reader, facts, _with_values(job.get("with"), values),
-                                                 instance=True, depth=depth + 1)
+                with_values = _with_values(job.get("with"), values)
+                key = (callee, tuple(sorted(with_values.items())))
+                if (depth < MAX_DEPTH and callee not in calling and callee != path and key not in instantiated
+                        and snap.exists(callee)):
+                    instantiated.add(key)
+                    inst = _read_github_workflow(snap, callee, reader, facts, with_values,
+                                                 instance=True, depth=depth + 1, calling=(*calling, path))
                     if inst is not None:
                         inst.instance_of = wf
                         facts.instances.append(inst)

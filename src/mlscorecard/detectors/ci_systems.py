@@ -162,10 +162,14 @@ def _azure_templates(node: Any, current: str) -> list[str]:
 
 
 def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: int, manual: bool,
-                values: dict[str, str] | None = None) -> bool:
+                values: dict[str, str] | None = None, calling: tuple[str, ...] = (),
+                expanded: set | None = None) -> bool:
     """Add every script of a pipeline, following local templates with the parameters passed to
-    them; True once a manual gate was seen."""
+    them; True once a manual gate was seen. A template is never followed into itself (`calling`),
+    and one pipeline expands a template with the same parameters once (`expanded`), so templates
+    that include themselves or each other many times cost their distinct uses only."""
     values = values or {}
+    expanded = set() if expanded is None else expanded
     if depth > MAX_TEMPLATE_DEPTH:
         return manual
     if isinstance(node, LineDict):
@@ -198,14 +202,19 @@ def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: 
                                 if isinstance(p, dict) and "name" in p and p.get("default") is not None
                                 and not isinstance(p.get("default"), (dict, list))} if isinstance(declared, list) \
                         else _input_defaults(declared)
-                    manual = _azure_walk(snap, data, tpath, wf, reader, facts, depth + 1, manual, {**defaults, **passed})
+                    params = {**defaults, **passed}
+                    key = (tpath, tuple(sorted(params.items())))
+                    if tpath != path and tpath not in calling and key not in expanded:
+                        expanded.add(key)
+                        manual = _azure_walk(snap, data, tpath, wf, reader, facts, depth + 1, manual, params,
+                                             (*calling, path), expanded)
             elif key == "parameters" and depth > 0:
                 continue  # a template's declared parameters are not steps
             elif isinstance(value, (dict, list)):
-                manual = _azure_walk(snap, value, path, wf, reader, facts, depth, manual, values)
+                manual = _azure_walk(snap, value, path, wf, reader, facts, depth, manual, values, calling, expanded)
     elif isinstance(node, list):
         for item in node:
-            manual = _azure_walk(snap, item, path, wf, reader, facts, depth, manual, values)
+            manual = _azure_walk(snap, item, path, wf, reader, facts, depth, manual, values, calling, expanded)
     return manual
 
 

@@ -35,9 +35,37 @@ def import_name(distribution: str) -> str:
     return _IMPORT_NAMES.get(dist, dist.replace("-", "_"))
 
 
-def _line_of(text: str, name: str) -> int:
-    m = re.search(rf"^[^\n#]*?\b{re.escape(name)}\b", text, re.M | re.I)
-    return text.count("\n", 0, m.start()) + 1 if m else 1
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+class _Lines:
+    """Where a name first appears in a file, outside comments, as a whole word (`\\bname\\b`).
+
+    One pass over the file builds an index of every run of whole words (`torch`, `vision` and
+    `torch-vision` for `torch-vision`), so a manifest of thousands of names costs one read, not
+    one search from the top per name."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.first: dict[str, int] = {}
+        for number, line in enumerate(text.split("\n"), start=1):
+            for mo in _TOKEN.finditer(line.split("#", 1)[0]):
+                parts = re.split(r"([.-])", mo.group(0).lower())
+                words = parts[::2]
+                for i in range(len(words)):
+                    if not words[i]:
+                        continue
+                    for j in range(i, min(len(words), i + 8)):
+                        if not words[j]:
+                            break
+                        self.first.setdefault("".join(parts[2 * i:2 * j + 1]), number)
+
+    def of(self, name: str) -> int:
+        line = self.first.get(name.lower())
+        if line is not None or _TOKEN.fullmatch(name):
+            return line or 1
+        m = re.search(rf"^[^\n#]*?\b{re.escape(name)}\b", self.text, re.M | re.I)  # an odd name
+        return self.text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def _names_from_specs(specs) -> list[str]:
@@ -104,10 +132,11 @@ def declared_dependencies(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
     found: dict[str, set[tuple[str, int]]] = {}
 
     def add(path: str, text: str, names: list[str]) -> None:
+        lines = _Lines(text)
         for n in names:
             if normalise(n) in ("python", "pip"):
                 continue
-            found.setdefault(normalise(n), set()).add((path, _line_of(text, n)))
+            found.setdefault(normalise(n), set()).add((path, lines.of(n)))
 
     for path in snap.select("dependency-manifests"):
         name = basename(path)

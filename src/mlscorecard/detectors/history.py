@@ -36,7 +36,8 @@ def _log_args(window: int, commit: str, with_files: bool = True) -> list[str]:
     # --first-parent with --name-only lists, for a merge, what it brought in against the main
     # line; --no-renames keeps git from reading blobs (a stripped mirror may lack some)
     files = ["--name-only", "--no-renames"] if with_files else []
-    return ["log", "--first-parent", "--no-show-signature", *files, f"-n{window}", fmt, commit]
+    # --encoding=UTF-8: messages stored in another encoding (i18n.commitEncoding) come back as UTF-8
+    return ["log", "--first-parent", "--no-show-signature", "--encoding=UTF-8", *files, f"-n{window}", fmt, commit]
 
 
 def start_review(snap: Snapshot, window: int = WINDOW, known_counts: list[tuple[str, int]] = ()):
@@ -153,6 +154,19 @@ def _owner_pattern(pattern: str) -> PathGlob:
     return PathGlob(pattern, anywhere=not anchored, below=True)
 
 
+def _literal_prefix(pattern: str) -> tuple[str, ...]:
+    """The folders an anchored pattern names before its first wildcard (`/models/m0/**` ->
+    (models, m0)); () for a pattern that can match at any depth."""
+    if not (pattern.startswith("/") or "/" in pattern.rstrip("/")):
+        return ()
+    out = []
+    for segment in pattern.strip("/").split("/"):
+        if not segment or any(c in segment for c in "*?[\\!"):
+            break
+        out.append(segment)
+    return tuple(out)
+
+
 def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
     """Who owns the model code: for each model-spec file, the owners of the last matching line."""
     path = next((p for p in CODEOWNERS_PATHS if snap.exists(p)), None)
@@ -160,14 +174,25 @@ def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
         return None
     text = snap.read_text(path) or ""
     rules: list[tuple[int, PathGlob, list[str]]] = []
+    lines_pattern: dict[int, str] = {}
     for n, line in enumerate(text.splitlines(), start=1):
         parts = line.split("#", 1)[0].split()
         if len(parts) >= 1 and not line.lstrip().startswith("#"):
             rules.append((n, _owner_pattern(parts[0]), parts[1:]))
+            lines_pattern[n] = parts[0]
     model_files = snap.select("model-files")
     owned: dict[str, tuple[int, list[str]]] = {}
+    # A rule anchored at the root can only match below its leading literal folders: index rules by
+    # them, so each file tries the rules keyed by its own ancestors plus the unanchored ones, not
+    # every line of a CODEOWNERS of thousands of lines.
+    by_prefix: dict[tuple[str, ...], list[tuple[int, PathGlob, list[str]]]] = {}
+    for rule in rules:
+        by_prefix.setdefault(_literal_prefix(lines_pattern[rule[0]]), []).append(rule)
     for f in model_files:
-        for n, rx, owners in reversed(rules):  # the last matching pattern wins
+        segments = tuple(f.split("/"))
+        candidates = [r for k in range(len(segments) + 1) for r in by_prefix.get(segments[:k], ())]
+        candidates.sort(key=lambda r: -r[0])  # the last matching pattern wins
+        for n, rx, owners in candidates:
             if rx.match(f):
                 if owners:
                     owned[f] = (n, owners)

@@ -3,7 +3,8 @@
 libcst's parser (Rust) is the one native parser mlscorecard hands repository text to that the
 running interpreter has not already accepted; a stack overflow in it kills its process. Where the
 platform can fork, the call runs in a forked child (cheap: copy-on-write, nothing re-imported) and
-its death or a timeout becomes a NativeCrash for that one file; elsewhere it runs in-process.
+its death, a timeout or running past its memory limit (RLIMIT_AS: the parent's size plus
+MEMORY_HEADROOM) becomes a NativeCrash for that one file; elsewhere it runs in-process.
 """
 
 from __future__ import annotations
@@ -17,6 +18,25 @@ import time
 from typing import Any, Callable
 
 TIMEOUT_SECONDS = 20.0
+# The child may grow this much beyond the parent's address space (a backtracking parse of a
+# small hostile file can ask for gigabytes); past it, allocation fails and the child dies.
+MEMORY_HEADROOM = 320 << 20
+
+
+def _limit_memory(headroom: int) -> None:
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + headroom
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError, ImportError):  # not Linux: no limit but the timeout
+        pass
 
 
 class NativeCrash(Exception):
@@ -33,8 +53,11 @@ def run_isolated(fn: Callable[..., Any], *args: Any, timeout: float = TIMEOUT_SE
         try:
             os.close(read_end)
             faulthandler.disable()  # a crash here is reported by the parent, not dumped on the terminal
+            _limit_memory(MEMORY_HEADROOM)
             try:
                 payload = pickle.dumps(("ok", fn(*args)))
+            except MemoryError:  # the child's memory limit: the same as a native allocation failure
+                payload = pickle.dumps(("crash", f"ran out of memory (more than {MEMORY_HEADROOM >> 20} MiB)"))
             except BaseException as exc:  # an ordinary exception is the caller's to see
                 payload = pickle.dumps(("error", exc))
             with os.fdopen(write_end, "wb") as out:
@@ -56,14 +79,21 @@ def run_isolated(fn: Callable[..., Any], *args: Any, timeout: float = TIMEOUT_SE
             if not chunk:
                 break
             chunks.append(chunk)
+    except BaseException:  # our own time limit, or an interrupt: the child goes too
+        os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
     if not chunks:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGABRT:
+            raise NativeCrash("crashed (SIGABRT: out of memory, or an abort)")
         if os.WIFSIGNALED(status):
             raise NativeCrash(f"crashed ({signal.Signals(os.WTERMSIG(status)).name})")
         raise NativeCrash(f"exited with status {os.WEXITSTATUS(status)} without a result")
     kind, value = pickle.loads(b"".join(chunks))
+    if kind == "crash":
+        raise NativeCrash(value)
     if kind == "error":
         raise value
     return value

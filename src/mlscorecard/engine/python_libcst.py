@@ -7,7 +7,6 @@ native parser overflows its stack on pathological nesting, which `ast` screens o
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import libcst as cst

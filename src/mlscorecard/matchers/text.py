@@ -59,8 +59,11 @@ def literal_lines(text: str, lowered: str, literals) -> list[tuple[int, int]]:
 def _matches(pattern: re.Pattern[str], text: str, lines: list[tuple[int, int]] | None):
     """(line number, match) over the whole text, or only within the given lines."""
     if lines is None:
+        number, counted = 1, 0
         for mo in pattern.finditer(text):
-            yield text.count("\n", 0, mo.start()) + 1, mo
+            number += text.count("\n", counted, mo.start())  # counted on from the last match: linear
+            counted = mo.start()
+            yield number, mo
         return
     number, counted = 1, 0
     for start, end in lines:

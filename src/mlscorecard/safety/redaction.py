@@ -33,9 +33,19 @@ _GENERIC = (
     r"(?i:(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token|client[_-]?secret|"
     r"private[_-]?key)[\"']?\s{0,5}[:=]\s{0,5}[\"']?(?P<value>[^\s\"'$<>{}()\[\],;]{6,300}))",
     r"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\s\S]{0,10000}?(?:-----END [A-Z ]{0,20}PRIVATE KEY-----|\Z)",
+    # an HTTP header: `Authorization: token X`, `-H "Authorization: Bearer X"`
+    r"(?i:authorization[\"']?\s{0,5}[:=]\s{0,5}[\"']?(?:(?:token|bearer|basic|digest)\s{1,5})?"
+    r"(?!(?:token|bearer|basic|digest)\b)(?P<value>[^\s\"'$<>{}]{6,500}))",
+    # clients that take the password glued to -p, or after -p: `mysql -uroot -pX`, `sshpass -p X`
+    r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n]{0,300}?\s-p(?P<value>[^\s\"'$]{3,200})",
+    r"\bsshpass\b[^\n]{0,100}?\s-p\s{0,5}(?P<value>[^\s\"'$]{3,200})",
+    # `curl -u user:password`
+    r"\bcurl\b[^\n]{0,300}?\s(?:-u|--user)\s{1,5}[^\s:\"'$]{1,100}:(?P<value>[^\s\"'$]{3,200})",
 )
 # words without which no generic shape matches
-_GENERIC_LITERALS = ("://", "pass", "pwd", "secret", "token", "key", "private")
+_GENERIC_LITERALS = ("://", "pass", "pwd", "secret", "token", "key", "private", "authorization", "mysql",
+                     "mariadb", "sshpass", "curl")
+_KEY_BODY_LINE = re.compile(r"[A-Za-z0-9+/=]+")  # a line of a key's base64 body
 _CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----([\s\S]{0,20000}?)(?:-----END [A-Z ]{0,20}PRIVATE KEY-----|\Z)")
@@ -171,7 +181,10 @@ def found_values(rule, text: str) -> list[str]:
         for mo in re.finditer(rx_text, text):
             values.append(mo.groupdict().get("value") or mo.group(0))
     for mo in _PRIVATE_KEY_BLOCK.finditer(text):
-        values.extend(line.strip() for line in mo.group(1).splitlines() if len(line.strip()) >= PIECE)
+        # the key's body: base64 lines only (a header with no END line in a test file or a
+        # document is followed by ordinary text, which is no secret and must not be cut up)
+        values.extend(line.strip() for line in mo.group(1).splitlines()
+                      if len(line.strip()) >= PIECE and _KEY_BODY_LINE.fullmatch(line.strip()))
     return values
 
 
