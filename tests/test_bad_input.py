@@ -200,7 +200,7 @@ def test_size_limit_is_configurable(tmp_path):
 
 
 def test_an_internal_error_is_one_line_too(tmp_path, monkeypatch):
-    import mlscorecard.cli as cli_module
+    import mlscorecard.cli.audit_command as cli_module
 
     def boom(*args, **kwargs):
         raise KeyError("surprise")

@@ -129,7 +129,9 @@ def test_fail_under(fixture_repos):
     assert "ML Test Score 3 is below --fail-under 4" in res.stderr
 
 
-def test_bad_usage_exits_2(fixture_repos):
+def test_bad_usage_exits_2(fixture_repos, tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")  # PATH defaults to "."; an empty directory is nothing to audit
     assert cli("audit").exit_code == 2
     assert cli("audit", str(fixture_repos["research-script"]), "--format", "pdf").exit_code == 2
     assert cli("audit", str(fixture_repos["research-script"]), "--fail-under", "15").exit_code == 2

@@ -9,10 +9,13 @@ from pathlib import Path
 from .cache import BlobCache, default_cache_dir
 from .collect import collect
 from .confirmations import merge_into
-from .errors import UnusableInput
+from .errors import HeuristicsError, UnusableInput
 from .heuristics import Heuristics, load_heuristics
 from .model import AuditResult
+from .project_config import Settings, read_settings
+from .remote import origin_of
 from .rules_engine import evaluate
+from .scope import apart_facts, coverage, split_evidence
 from .safety.redaction import Redactor, found_values, pattern_redactor, redact_result
 from .scoring import score_all
 from .snapshot import DEFAULT_MAX_FILE_SIZE, Snapshot
@@ -34,10 +37,17 @@ def security_facts(snap: Snapshot, codeowners: dict | None) -> dict:
 
 
 def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None,
-                   confirmations: str | None = None) -> AuditResult:
-    """Audit one snapshot; confirmations: an explicit confirmations file (default: .mlscorecard.yml)."""
-    facts = collect(snap, heur, cache=cache, jobs=jobs)
-    evidence, blocks, hints = evaluate(heur, facts)
+                   confirmations: str | None = None, settings: Settings | None = None,
+                   progress=None) -> AuditResult:
+    """Audit one snapshot; confirmations: an explicit confirmations file (default: .mlscorecard.yml);
+    settings: the project's (exclusions already applied to the snapshot; disabled rules never count)."""
+    settings = settings or Settings()
+    facts = collect(snap, heur, cache=cache, jobs=jobs, progress=progress)
+    if progress is not None:
+        progress.stage("scoring")
+    evidence, blocks, hints = evaluate(heur, facts, frozenset(settings.disable))
+    # examples, docs' code, vendored and generated code: found, shown apart, never scored
+    evidence, apart = split_evidence(evidence, settings.count_examples)
     sources = {"history"} if facts.review is not None else set()
     rubrics = score_all(heur, evidence, sources)
     fact_out: dict = {}
@@ -50,6 +60,10 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
     review = {**review, "available": facts.review is not None, "codeowners": facts.codeowners}
     fact_out["review"] = review
     fact_out["security"] = security_facts(snap, facts.codeowners)
+    fact_out["coverage"] = coverage(snap, facts.ci)
+    fact_out["outside_the_project"] = apart_facts(apart, settings.count_examples)
+    if settings.source or settings.excluded_globs or settings.disable:
+        fact_out["settings"] = {**settings.shown(), "excluded_files": snap.excluded_count}
     if cache is not None and cache.error:
         snap.warn(".", cache.error)
     warnings = sorted(snap.warnings, key=lambda w: (w.path, w.message))
@@ -57,9 +71,13 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
         repo_path=snap.root, commit=snap.commit, ref=snap.ref, rubrics=rubrics, facts=fact_out,
         warnings=warnings, stats=facts.stats, hints=hints,
         anchor=next((p for p in _ANCHORS if snap.exists(p)), None) or next(iter(snap.paths()), None),
+        remote=origin_of(snap),
+        source=("staged" if snap.worktree == "staged" else "worktree") if snap.worktree else (
+            "commit" if snap.commit else "directory"),
+        uncommitted=len(snap.changed) if snap.worktree else None,  # staged or work tree
     )
     merge_into(result, heur, snap, snap.root, confirmations)
-    return redact_result(result, secret_redactor(snap, heur, evidence))
+    return redact_result(result, secret_redactor(snap, heur, evidence + apart))
 
 
 def secret_redactor(snap: Snapshot, heur: Heuristics, evidence) -> Redactor:
@@ -79,22 +97,68 @@ def run_audit(
     cache_dir: Path | None | bool = None,
     jobs: int | None = None,
     confirmations: str | None = None,
+    worktree: bool | str = False,
+    config: str | None = None,
+    isolated: bool = False,
+    overrides: dict | None = None,
+    progress=None,
 ) -> AuditResult:
-    """Audit a repository or directory. cache_dir: None = default location, False = no cache."""
+    """Audit a repository or directory. cache_dir: None = default location, False = no cache.
+    worktree: for a checkout without `rev`, read the work tree (uncommitted changes included)
+    rather than HEAD's tree — what `mlscorecard audit` does unless told --committed.
+    config: a settings file to use instead of the project's; isolated: no settings file at all;
+    overrides: Settings fields from the command line, over the file's."""
     if confirmations and not Path(confirmations).is_file():
         raise UnusableInput(f"{confirmations}: confirmations file not found")
     heur = load_heuristics()
-    snap = Snapshot.open(path, rev, max_file_size=max_file_size)
+    snap = Snapshot.open(path, rev, max_file_size=max_file_size, worktree=worktree)
+    try:
+        settings = read_settings(snap, config, isolated).merged(**(overrides or {}))
+        heur = project_heuristics(snap, settings, heur)
+    except BaseException:
+        snap.close()
+        raise
+    snap.exclude(settings.excluded_globs)
+    if not snap.files:
+        snap.close()
+        left_out = f" ({snap.excluded_count} excluded by the settings)" if snap.excluded_count else ""
+        raise UnusableInput(f"{path}: nothing to audit: no files{left_out}")
     cache = None
     if cache_dir is not False:
         directory = cache_dir if isinstance(cache_dir, Path) else default_cache_dir()
         cache = BlobCache(directory, f"{__version__}:{heur.digest}:{code_digest()}")
     try:
-        return audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations)
+        result = audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations, settings=settings,
+                                progress=progress)
+        result.settings, result.heuristics = settings, heur
+        return result
     finally:
         if cache is not None:
             cache.close()
         snap.close()
+
+
+def project_heuristics(snap: Snapshot, settings: Settings, heur: Heuristics) -> Heuristics:
+    """The heuristics with the project's own rules (checked by their examples) and per-folder
+    contexts; errors in either stop the audit with one line."""
+    from .heuristics import load_project_rules
+    from .project_config import check_names
+    from .rule_examples import failed_examples
+
+    rules = []
+    if settings.rules_dir:
+        try:
+            rules = load_project_rules(snap, settings.rules_dir, heur)
+            custom = heur.customised(rules=rules, origin=settings.rules_dir)
+        except HeuristicsError as exc:
+            raise UnusableInput(f"rules-dir: {exc}") from None
+        failures = failed_examples(rules, custom)
+        if failures:
+            raise UnusableInput(f"rules-dir {settings.rules_dir}: {failures[0]}"
+                                + (f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""))
+    out = heur.customised(rules=rules, context_globs=settings.contexts, origin=f"{settings.source}:{settings.rules_dir}")
+    check_names(settings, out)
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,7 @@ class RepoFacts:
 
     _module_index: dict[str, list[str]] | None = None
     _resolved: dict[str, list[str]] = field(default_factory=dict)
+    _overrides: tuple = ()  # the project's per-folder contexts (ScanPlan.context_overrides)
 
     def module_index(self) -> dict[str, list[str]]:
         """Dotted module names (every suffix: src.pkg.model, pkg.model, model) of the repository's
@@ -91,7 +92,7 @@ class RepoFacts:
 
     def context_of(self, path: str) -> frozenset[str]:
         ctx = self.contexts.get(path)
-        return ctx if ctx is not None else default_contexts(path)
+        return ctx if ctx is not None else default_contexts(path, self._overrides)
 
 
 # ------------------------------------------------------------------------- the process pool
@@ -128,6 +129,9 @@ def _work(batch: list[tuple[str, bytes | None]]) -> list[tuple[str, dict[str, An
                     with reading(snap, path), time_limit(FILE_SECONDS):
                         result = analyse_file(plan, path, data)
             out.append((path, result, warnings))
+            tick = _WORKER.get("tick")
+            if tick is not None:
+                tick(len(out))
     finally:
         if collecting:
             gc.enable()
@@ -175,8 +179,9 @@ class _Analysis:
     """The analysis of the files the cache does not have: started at once (in worker
     processes when that pays), collected with results()."""
 
-    def __init__(self, snap: Snapshot, heur: Heuristics, todo: list[tuple[str, bytes | None]], jobs: int | None):
-        self.snap, self.heur, self.todo = snap, heur, todo
+    def __init__(self, snap: Snapshot, heur: Heuristics, todo: list[tuple[str, bytes | None]], jobs: int | None,
+                 progress=None):
+        self.snap, self.heur, self.todo, self.progress = snap, heur, todo, progress
         workers = workers_for(snap, [p for p, _ in todo], jobs)
         self.pool = None
         self.futures = []
@@ -214,9 +219,15 @@ class _Analysis:
         A worker that dies (a native crash, the kernel's OOM killer) breaks the pool and every
         batch still in it: those batches go to a new pool, halved each time they fail again, until
         the one file that kills a worker is alone; it gets a warning, the rest are analysed."""
+        total = len(self.todo)
         if self.pool is None:
             _init_worker(self.snap, self.heur)
-            return _work(self.todo)
+            if self.progress is not None:
+                _WORKER["tick"] = lambda done: self.progress.files(done, total)
+            try:
+                return _work(self.todo)
+            finally:
+                _WORKER.pop("tick", None)
         from concurrent.futures.process import BrokenProcessPool
 
         rows = []
@@ -230,6 +241,8 @@ class _Analysis:
                         rows.extend(future.result())
                     except BrokenProcessPool:
                         failed.append(batch)
+                    if self.progress is not None:
+                        self.progress.files(len(rows), total)
             finally:
                 pool.shutdown(cancel_futures=True)
             for batch in failed:
@@ -256,9 +269,12 @@ def _guarded(detector, empty, what: str):
     return run
 
 
-def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None) -> RepoFacts:
+def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None,
+            progress=None) -> RepoFacts:
+    """Every fact the rules read. progress: a progress.Progress told the stage and files done."""
     facts = RepoFacts(snap=snap)
     plan = scan_plan(heur)
+    facts._overrides = plan.context_overrides
     history = _History(snap, cache)  # git log runs in the background meanwhile
 
     wanted = []
@@ -286,7 +302,9 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
         todo.append((path, data))
     analyses = cache.get_files(keys) if cache is not None else {}
     misses = [(p, d) for p, d in todo if p not in analyses]
-    analysis = _Analysis(snap, heur, misses, jobs)
+    if progress is not None:
+        progress.stage("analysing")
+    analysis = _Analysis(snap, heur, misses, jobs, progress)
     # meanwhile (while workers analyse, when there are any): what CI, dependencies and CODEOWNERS say
     facts.ci = memoized(cache, snap, "ci", _guarded(detect_ci, CIFacts, "CI configuration"),
                         CIFacts.encode, CIFacts.decode)
@@ -323,6 +341,8 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
             finding = Finding.from_row(path, row)
             facts.local_findings.setdefault(finding.rule, []).append(finding)
 
+    if progress is not None:
+        progress.stage("reading the history")
     facts.review = history.result()
     parsed = sum(1 for p, _ in misses if "pf" in analyses.get(p, {}))
     facts.stats = {

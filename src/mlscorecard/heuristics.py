@@ -11,7 +11,7 @@ import marshal
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,22 @@ class Heuristics:
     digest: str  # hash of every heuristics file: part of every cache key
     contexts: dict[str, Context] = field(default_factory=dict)
     directory: str | None = None  # where they were loaded from
+    context_globs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the project's per-folder contexts
+
+    def customised(self, *, rules: list["Rule"] = (), context_globs: tuple = (), origin: str = "") -> "Heuristics":
+        """These heuristics with a project's own rules and per-folder contexts added. The digest
+        changes with them (it keys every cached result), so a cached result never crosses settings."""
+        if not rules and not context_globs:
+            return self
+        ids = {r.id for r in self.rules}
+        clash = next((r.id for r in rules if r.id in ids), None)
+        if clash:
+            raise HeuristicsError(f"{origin}: rule id {clash} is already a built-in rule")
+        digest = hashlib.sha256(f"{self.digest}|{origin}|{context_globs!r}".encode())
+        for r in rules:
+            digest.update(repr((r.id, r.match, r.supports, r.automation, r.fact)).encode())
+        return replace(self, rules=[*self.rules, *rules], digest=digest.hexdigest()[:16],
+                       context_globs=(*self.context_globs, *context_globs))
 
 
 def _fail(source: str, msg: str) -> HeuristicsError:
@@ -325,3 +341,29 @@ def _load_contexts(path: Path, data: Any) -> dict[str, Context]:
             exclude_path_regex=re.compile(raw["exclude_path_regex"]) if raw.get("exclude_path_regex") else None,
         )
     return out
+
+
+def load_project_rules(snap, directory: str, heur: Heuristics) -> list[Rule]:
+    """A project's own rules (`rules-dir` in its settings): every `*.yaml` in that folder of the
+    snapshot, loaded and checked exactly as the built-in rules are (ids, keys, matcher
+    parameters, contexts, items, examples of both kinds)."""
+    import yaml
+
+    rules: list[Rule] = []
+    paths = [p for p in snap.under(directory) if p.endswith((".yaml", ".yml")) and "/" not in p[len(directory) + 1:]]
+    if not paths:
+        raise HeuristicsError(f"{directory}: rules-dir holds no .yaml rules file")
+    context_names = set(heur.contexts) | set(BUILTIN_CONTEXTS)
+    for path in paths:
+        text = snap.read_text(path)
+        if text is None:
+            raise HeuristicsError(f"{path}: cannot read this rules file")
+        try:
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            raise HeuristicsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        rules.extend(_load_rules(Path(path), data, heur.rubrics, context_names))
+    for r in rules:
+        if not (r.examples.get("positive") and r.examples.get("negative")):
+            raise HeuristicsError(f"{r.source}: a rule needs positive and negative examples")
+    return rules

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .remote import WebRemote
 
 LEVELS = ("none", "manual", "automated")
 # What a piece of evidence rests on, weakest first. Documentation and names only say that a
@@ -120,6 +123,11 @@ class AuditResult:
     stats: dict[str, Any] = field(default_factory=dict)
     hints: list[dict[str, Any]] = field(default_factory=list)  # declared dependencies nothing uses
     anchor: str | None = None  # a file repo-level findings can point at (README, else the first file)
+    remote: WebRemote | None = None  # where the repository lives on the web (origin), for links
+    source: str = "commit"  # what was read: commit (git objects), worktree (a checkout's files), directory
+    uncommitted: int | None = None  # with source worktree: files that differ from the commit
+    settings: Any = None  # the project's Settings the audit ran with (project_config.py)
+    heuristics: Any = None  # the heuristics it ran with (built-in, plus the project's own rules)
 
     def warn(self, path: str, message: str) -> None:
         """A warning found after the snapshot was read (confirmations): same shape as Snapshot.warn."""

@@ -132,12 +132,16 @@ def hints_for(rule: Rule, facts: RepoFacts) -> list[dict[str, Any]]:
     return out
 
 
-def evaluate(heur: Heuristics, facts: RepoFacts) -> tuple[list[Evidence], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """All evidence, the facts blocks (seeds, model_tests, ...) that rules record, and hints."""
+def evaluate(heur: Heuristics, facts: RepoFacts, disabled: frozenset[str] = frozenset()
+             ) -> tuple[list[Evidence], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """All evidence, the facts blocks (seeds, model_tests, ...) that rules record, and hints;
+    `disabled` rules (the project's settings) are not run at all."""
     evidence: list[Evidence] = []
     fact_blocks: dict[str, list[dict[str, Any]]] = {}
     hints: list[dict[str, Any]] = []
     for rule in heur.rules:
+        if rule.id in disabled:
+            continue
         try:
             findings = run_rule(rule, facts)
         except Exception as exc:  # one broken probe is a warning, never the end of the run

@@ -16,6 +16,7 @@ import bisect
 import hashlib
 import os
 import re
+import stat
 import subprocess
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -59,9 +60,10 @@ def excluded(path: str, venv_dirs: frozenset[str] = frozenset()) -> bool:
     return False
 
 
-def git_blob_sha(data: bytes) -> str:
-    """The sha git would give these bytes as a blob: the cache key for plain directories too."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+def git_blob_sha(data: bytes, algorithm: str = "sha1") -> str:
+    """The id git would give these bytes as a blob (sha1, or sha256 in a SHA-256 repository): the
+    cache key for plain directories and work-tree files too."""
+    return hashlib.new(algorithm, b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def decode_source(path: str, data: bytes) -> tuple[str | None, str | None]:
@@ -86,6 +88,12 @@ def decode_source(path: str, data: bytes) -> tuple[str | None, str | None]:
 
 def size_limit(path: str, max_file_size: int) -> int:
     return max_file_size * (NOTEBOOK_SIZE_FACTOR if path.endswith(".ipynb") else 1)
+
+
+_INDEX_ENTRY = re.compile(  # one entry of `git ls-files -s --debug -z`
+    rb"(?P<mode>\d+) (?P<sha>[0-9a-f]+) (?P<stage>\d)\t(?P<path>[^\0]*)\0"
+    rb"  ctime: \d+:\d+\n  mtime: (?P<ms>\d+):(?P<mns>\d+)\n  dev: \d+\tino: \d+\n"
+    rb"  uid: \d+\tgid: \d+\n  size: (?P<size>\d+)\tflags: [0-9a-f]+\n")
 
 
 @dataclass
@@ -154,6 +162,10 @@ class Snapshot:
         self.git: Git | None = None  # set for git repositories: history can be read
         self.git_dir: str | None = None
         self.shallow = False
+        self.worktree = False  # the work tree was read (uncommitted changes included), not a commit
+        self.changed: list[str] = []  # with worktree: paths that differ from HEAD
+        self.from_disk: set[str] = set()  # with worktree: paths read from disk, not from a blob
+        self.excluded_count = 0  # files left out by the project's `exclude` settings
         self._blobs: BlobReader | None = None
         self._contents: dict[str, bytes] = {}  # in-memory snapshots (rule examples)
         self._texts: OrderedDict[str, str | None] = OrderedDict()
@@ -163,7 +175,12 @@ class Snapshot:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def open(cls, path: str, rev: str | None = None, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> "Snapshot":
+    def open(cls, path: str, rev: str | None = None, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+             worktree: bool | str = False) -> "Snapshot":
+        """A snapshot of a checkout, bare repository or directory. `rev` reads that commit from git
+        objects; without it, `worktree` reads what a checkout's user sees (staged, modified and
+        untracked files included; ignored files not), else HEAD's tree; worktree="staged" reads the
+        index only (what the next commit would hold: a pre-commit hook's view)."""
         p = Path(path)
         if not p.exists():
             raise UnusableInput(f"{path}: no such file or directory")
@@ -232,7 +249,88 @@ class Snapshot:
         snap.shallow = os.path.exists(os.path.join(snap.git_dir, "shallow"))
         snap._blobs = BlobReader(git)
         snap._list_tree(git.finish_bytes(listing))
+        if worktree and not rev and not is_git_dir:
+            snap._overlay_work_tree(staged_only=worktree == "staged")
         return snap
+
+    def _overlay_work_tree(self, staged_only: bool = False) -> None:
+        """Replace HEAD's listing by the work tree's: index entries whose file on disk is unchanged
+        (same size and modification time as the index recorded, and not written in the index's
+        last second: git's racy check) keep their blob; changed and untracked files are read from
+        disk. git itself is asked nothing that could run a filter: ls-files only reads the index
+        and .gitignore files, and the comparison with the disk is made here."""
+        head = {path: (info.sha, info.size) for path, info in self.files.items()}
+        index_file = os.path.join(self.git_dir, "index")
+        try:
+            index_mtime_ns = os.stat(index_file).st_mtime_ns
+            staged = self.git.run("ls-files", "-s", "--debug", "-z")
+            untracked = b"" if staged_only else self.git.run("ls-files", "-z", "--others", "--exclude-standard")
+        except (OSError, GitError) as exc:
+            self.warn(".", f"cannot read the work tree's state ({exc}): audited the last commit")
+            return
+        self.files = {}
+        self.from_disk = set()
+        real_root = os.path.realpath(self.root)
+        untracked_paths = [raw.decode("utf-8", "surrogateescape") for raw in untracked.split(b"\0") if raw]
+        venvs = frozenset(PurePosixPath(p).parent.as_posix() for p in untracked_paths
+                          if PurePosixPath(p).name == "pyvenv.cfg")
+        for mo in _INDEX_ENTRY.finditer(staged):
+            mode, sha, stage = mo.group("mode"), mo.group("sha").decode(), mo.group("stage")
+            path = mo.group("path").decode("utf-8", "surrogateescape")
+            if stage != b"0" and path in self.files:  # a conflict: one entry for the path
+                continue
+            if staged_only:
+                if mode not in (b"160000", b"120000") and not excluded(path, venvs):
+                    self.files[path] = FileInfo(path, int(mo.group("size")), sha)
+                continue
+            self._add_from_disk(path, real_root, keep=(mode, sha, int(mo.group("size")),
+                                                      int(mo.group("ms")) * 10**9 + int(mo.group("mns")),
+                                                      index_mtime_ns))
+        for path in untracked_paths:
+            if not excluded(path, venvs):
+                self._add_from_disk(path, real_root)
+        self._sorted = None
+        self.changed = sorted(p for p in set(head) | set(self.files) if self._differs(p, head.get(p)))
+        self.worktree = "staged" if staged_only else True
+
+    def _differs(self, path: str, head: tuple[str, int] | None) -> bool:
+        """Whether the file read now differs from HEAD's (added, deleted or changed). A file too
+        large to read is compared by size."""
+        info = self.files.get(path)
+        if head is None or info is None:
+            return True
+        if info.sha is None and path in self.from_disk:
+            limit = size_limit(path, self.max_file_size)
+            if info.size > limit:
+                return info.size != head[1]
+            self.read_bytes(path)  # hashes it; a warning it gives is the one the audit would give
+        return info.sha != head[0]
+
+    def _add_from_disk(self, path: str, real_root: str, keep: tuple | None = None) -> None:
+        if excluded(path):
+            return
+        full = os.path.join(self.root, path)
+        try:
+            st = os.lstat(full)
+        except OSError:
+            return  # deleted in the work tree
+        if stat.S_ISLNK(st.st_mode):
+            if not self._check_link(full, path, real_root) or not os.path.isfile(full):
+                return
+            st = os.stat(full)
+        elif not stat.S_ISREG(st.st_mode):
+            return  # a FIFO, socket or device; a submodule's directory
+        if keep is not None:
+            mode, sha, size, mtime_ns, index_mtime_ns = keep
+            if mode == b"160000":
+                return  # a submodule
+            if st.st_size == size and st.st_mtime_ns == mtime_ns and mtime_ns < index_mtime_ns - 10**9:
+                self.files[path] = FileInfo(path, st.st_size, sha)
+                return
+        self.files[path] = FileInfo(path, st.st_size)
+        self.from_disk.add(path)
+
+
 
     @classmethod
     def from_files(cls, files: dict[str, str | bytes], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> "Snapshot":
@@ -326,6 +424,19 @@ class Snapshot:
         return True
 
     # ------------------------------------------------------------------ reading
+    def exclude(self, globs) -> None:
+        """Leave out the files these globs (the project's `exclude`) match: never read."""
+        if not globs:
+            return
+        from .globs import PathGlob
+
+        patterns = [PathGlob(g, anywhere=not ("/" in g.rstrip("/")), below=True) for g in globs]
+        gone = [p for p in self.files if any(rx.match(p) for rx in patterns)]
+        for p in gone:
+            del self.files[p]
+        self.excluded_count += len(gone)
+        self._sorted = None
+
     def warn(self, path: str, message: str) -> None:
         for recorder in self._recorders:
             recorder.append((path, message))
@@ -375,7 +486,7 @@ class Snapshot:
         if path in self._contents:
             return self._contents[path]
         info = self.files[path]
-        if self._blobs is not None and info.sha:
+        if self._blobs is not None and info.sha and path not in self.from_disk:
             return self._blobs.read(info.sha)
         return Path(self.root, path).read_bytes()
 
@@ -397,7 +508,7 @@ class Snapshot:
             self.warn(path, f"larger than {limit} bytes ({len(data)}); skipped")
             return None
         if info.sha is None:
-            info.sha = git_blob_sha(data)
+            info.sha = git_blob_sha(data, "sha256" if self.commit and len(self.commit) == 64 else "sha1")
         return data
 
     def read_text(self, path: str) -> str | None:

@@ -104,6 +104,7 @@ class CIFacts:
     workflows: list[Workflow] = field(default_factory=list)
     executions: dict[str, list[Execution]] = field(default_factory=dict)
     instances: list[Workflow] = field(default_factory=list)  # reusable workflows as called, with inputs
+    unfollowed: list[str] = field(default_factory=list)  # scripts CI runs that the repository does not hold
 
     def external_only(self, workflow_path: str) -> bool:
         """Whether the workflows of this config run only on a trigger kept outside the repository."""
@@ -137,6 +138,7 @@ class CIFacts:
                            w.calls, sorted(w.effective_triggers), w.line,
                            index[id(w.instance_of)] if w.instance_of is not None else None] for w in every],
             "top": len(self.workflows),
+            "unfollowed": self.unfollowed,
             "executions": [[e.path, index[id(e.wf)], e.line, e.how, e.manual, e.step_path]
                            for target in self.executions for e in self.executions[target]],
         }
@@ -148,7 +150,7 @@ class CIFacts:
         for w, row in zip(every, data["workflows"]):
             if row[7] is not None:
                 w.instance_of = every[row[7]]
-        facts = cls(workflows=every[: data["top"]], instances=every[data["top"]:])
+        facts = cls(workflows=every[: data["top"]], instances=every[data["top"]:], unfollowed=data.get("unfollowed", []))
         for path, wf, line, how, manual, step_path in data["executions"]:
             facts.executions.setdefault(path, []).append(Execution(path, every[wf], line, how, manual, step_path))
         return facts
@@ -176,6 +178,7 @@ class _CommandReader:
         self._following: set[tuple[str, str]] = set()
         self._scripts: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (script, cwd): what it runs
         self.actions_read: set[tuple[int, str, tuple]] = set()  # (workflow, action, inputs) already read
+        self.unfollowed: set[str] = set()  # scripts a command runs that are not in the repository
 
     # -- entry point -----------------------------------------------------------------
     def executions(self, text: str, cwd: str, depth: int = 0) -> list[tuple[str, str]]:
@@ -248,6 +251,8 @@ class _CommandReader:
                 return [(path, f"python -m {rest[1]}")] if path else []
             if rest and rest[0].endswith(".py"):
                 path = _join(cwd, rest[0])
+                if not self.snap.exists(path) and "__expr__" not in path and "$" not in path:
+                    self.unfollowed.add(path)
                 return [(path, f"python {rest[0]}")] if self.snap.exists(path) else []
             return []
         if prog == "make":
@@ -386,6 +391,8 @@ class _CommandReader:
         if key in self._scripts:
             return self._scripts[key]
         if not self.snap.exists(path):
+            if "__expr__" not in path and "$" not in path and not self.snap.has_directory(path):
+                self.unfollowed.add(path)
             return []
         text = self.snap.read_text(path)
         out = [] if text is None else [(path, "script"), *self.executions(text, cwd, depth + 1)]
@@ -789,6 +796,7 @@ def detect_ci(snap: Snapshot) -> CIFacts:
     for inst in reversed(facts.instances):  # callers come after their callees: reversed, callers first
         inst.effective_triggers = set(inst.instance_of.effective_triggers) - {"workflow_call"}
     _pre_commit_in_ci(facts)
+    facts.unfollowed = sorted(reader.unfollowed)
     return facts
 
 

@@ -79,9 +79,17 @@ def file_contexts(path: str, text: str, imports: list[str], contexts: dict) -> f
     return frozenset(ctx)
 
 
-def default_contexts(path: str) -> frozenset[str]:
-    """Contexts of a file that is not code (a config, a script): test or nothing, by its path."""
-    return frozenset({"test"}) if is_test_context(path) else frozenset()
+def default_contexts(path: str, overrides: tuple = ()) -> frozenset[str]:
+    """Contexts of a file that is not code (a config, a script): test or nothing, by its path,
+    plus what the project's settings say of its folder."""
+    ctx = frozenset({"test"}) if is_test_context(path) else frozenset()
+    return ctx | overridden_contexts(path, overrides) if overrides else ctx
+
+
+def overridden_contexts(path: str, overrides: tuple) -> frozenset[str]:
+    """The contexts the project's settings give a path (`contexts = {"services/**" = ["serving"]}`):
+    overrides is ((PathGlob, names), ...)."""
+    return frozenset(name for glob, names in overrides if glob.match(path) for name in names)
 
 
 class ScanPlan:
@@ -91,6 +99,10 @@ class ScanPlan:
 
     def __init__(self, heur) -> None:
         self.heur = heur
+        from ..globs import PathGlob
+
+        self.context_overrides = tuple((PathGlob(g, anywhere=False, below=True), names)
+                                       for g, names in getattr(heur, "context_globs", ()))
         kinds = load_all()
         self.file_rules = [r for r in heur.rules if kinds[r.kind].scope == "file"]
         self.wanted = GlobSet(g for r in self.file_rules if r.kind in ("text", "secrets", "doc-text")
@@ -215,6 +227,8 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
     if source is not None:
         imports = text_imports(path, source)
         ctx = file_contexts(path, source, imports, plan.contexts)
+        if plan.context_overrides:
+            ctx = ctx | overridden_contexts(path, plan.context_overrides)
         out["imp"] = imports
         out["ctx"] = sorted(ctx)
         if plan.needs_parse(path, source, ctx, found_source):
@@ -249,7 +263,7 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
             if tgt:
                 out["tgt"] = tgt
     else:
-        ctx = default_contexts(path)
+        ctx = default_contexts(path, plan.context_overrides)
         if path.endswith(CONFIG_SUFFIXES):
             pf, problem = config_facts(text, plan.interest)  # `_target_:` mappings are calls
             if problem:

@@ -36,7 +36,9 @@ def to_dict(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "mlscorecard", "version": __version__, "heuristics": heur.digest},
-        "repo": {"path": result.repo_path, "commit": result.commit, "ref": result.ref},
+        "repo": {"path": result.repo_path, "commit": result.commit, "ref": result.ref, "source": result.source,
+                 **({"uncommitted": result.uncommitted} if result.uncommitted is not None else {}),
+                 **({"remote": {"kind": result.remote.kind, "url": result.remote.url}} if result.remote else {})},
         "rubrics": {
             "ml-test-score": {
                 "score": mts.score,

@@ -91,9 +91,12 @@ def report_context(result: AuditResult, heur: Heuristics) -> dict:
     """What every human-facing template shows: scores, rubrics, gaps, open questions (items that
     need a human and have no answer yet), disputed answers and problems (negative evidence)."""
     pairs = [(rid, i) for rid in ("ml-test-score", "robustness") for i in result.rubrics[rid].items.values()]
+    from .terminal import scope_lines
+
     return {
         "r": result,
         "heur": heur,
+        "scope_lines": scope_lines(result),  # what was read, what was kept apart (the first screen)
         "mts": result.rubrics["ml-test-score"],
         "rob": result.rubrics["robustness"],
         "mts_rubric": heur.rubrics["ml-test-score"],

@@ -17,7 +17,7 @@ def render_terminal(result: AuditResult, heur: Heuristics, *, color: bool = Fals
     mts = result.rubrics["ml-test-score"]
     rob = result.rubrics["robustness"]
     where = result.repo_path + (f" @ {result.commit[:12]}" if result.commit else " (not a git repository)")
-    lines = [style(f"mlscorecard audit of {where}", bold=True), ""]
+    lines = [style(f"mlscorecard audit of {where}", bold=True), *scope_lines(result), ""]
     proposed = f"; {mts.proposed_score} from evidence alone" if mts.proposed_score not in (None, mts.score) else ""
     lines.append(style(f"ML Test Score: {mts.score}  ({mts.band})", bold=True) + f"   final = minimum over sections{proposed}")
     lines.append(f"  {'section':<16}{'score':>6}{'manual':>8}{'auto':>6}{'confirm?':>10}")
@@ -46,6 +46,9 @@ def render_terminal(result: AuditResult, heur: Heuristics, *, color: bool = Fals
                      (f"; look again at: {', '.join(disputed)} (stale or disputed)" if disputed else "") + ".")
     lines.append(f"{len(confirm)} item(s) need a human to confirm (mlscorecard confirm); "
                  "--format markdown or html gives the gap report.")
+    if confirm:
+        shown = ", ".join(confirm[:14]) + (f" and {len(confirm) - 14} more" if len(confirm) > 14 else "")
+        lines.append(f"  {shown}")
     if result.warnings:
         lines.append(style(f"{len(result.warnings)} warning(s):", fg="yellow"))
         for w in result.warnings[:10]:
@@ -53,3 +56,29 @@ def render_terminal(result: AuditResult, heur: Heuristics, *, color: bool = Fals
         if len(result.warnings) > 10:
             lines.append(f"  ... and {len(result.warnings) - 10} more (see --format json or markdown)")
     return "\n".join(lines) + "\n"
+
+
+def scope_lines(result: AuditResult) -> list[str]:
+    """The first screen says what was read: the source, files by kind, languages no rule reads,
+    and evidence kept apart (examples, docs' code, vendored, generated)."""
+    cov = result.facts.get("coverage") or {}
+    out = []
+    source = {"worktree": "the work tree", "staged": "the staged files", "commit": "the commit",
+              "directory": "a plain directory"}.get(result.source, result.source)
+    if result.uncommitted:
+        source += f" ({result.uncommitted} file(s) differ from the commit)"
+    kinds = ", ".join(f"{n} {k}" for k, n in list((cov.get("by_kind") or {}).items())[:6])
+    out.append(terminal_text(f"Read {source}: {cov.get('files', 0)} files ({kinds})"))
+    unread = cov.get("languages_not_analysed") or {}
+    if unread:
+        out.append(terminal_text("Not analysed: " + ", ".join(f"{lang} ({n} files)" for lang, n in unread.items())))
+    apart = result.facts.get("outside_the_project") or {}
+    if apart.get("evidence") and not apart.get("counted"):
+        by = ", ".join(f"{k} {v}" for k, v in apart["by_scope"].items())
+        out.append(terminal_text(f"Kept apart, not scored: {len(apart['evidence'])} piece(s) of evidence in {by} "
+                                 "(--count-examples counts them)"))
+    missing = cov.get("ci_commands_not_followed") or []
+    if missing:
+        out.append(terminal_text(f"CI runs {len(missing)} script(s) the repository does not hold: "
+                                 + ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")))
+    return out

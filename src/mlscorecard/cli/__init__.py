@@ -1,0 +1,38 @@
+"""Command line: one module per command (group).
+
+    mlscorecard audit [PATH]       audit_command.py
+    mlscorecard confirm [PATH]     confirm_command.py
+    mlscorecard rules              rules_command.py
+
+Exit codes: 0 done; 1 a gate failed (--fail-under, --fail-under-robustness, --fail-on-problems,
+--gate, --fail-on-regression); 2 bad usage or unusable input (one line on stderr).
+Shell completion is click's: `eval "$(_MLSCORECARD_COMPLETE=bash_source mlscorecard)"` (zsh_source,
+fish_source for those shells).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .common import EXIT_GATE_FAILED, EXIT_UNUSABLE, die
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="mlscorecard")
+def main() -> None:
+    """Score an ML repository against the ML Test Score and the ML System Robustness Score."""
+
+
+def _register() -> None:
+    from .audit_command import audit
+    from .confirm_command import confirm
+    from .rules_command import list_rules
+
+    for command in (audit, confirm, list_rules):
+        main.add_command(command)
+
+
+_register()
+
+__all__ = ["main", "EXIT_GATE_FAILED", "EXIT_UNUSABLE", "die"]

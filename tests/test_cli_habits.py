@@ -1,0 +1,318 @@
+"""Issue 11: the habits of ruff/pytest users — the work tree by default, project settings in
+pyproject.toml or .mlscorecard.yml, several outputs in one run, colour switches, gates."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from mlscorecard.cli import main
+
+SEED = "import random\nrandom.seed(0)\n"
+
+
+def cli(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def report(*args, env=None) -> dict:
+    res = cli("audit", *args, "--format", "json", "--no-cache", env=env)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def evidence_paths(rep: dict, item: str) -> list[str]:
+    return [e["path"] for e in rep["rubrics"]["ml-test-score"]["items"][item]["evidence"]]
+
+
+# ------------------------------------------------------------------ work tree
+def test_a_checkout_is_read_as_the_user_sees_it(repo_factory):
+    from gitrepo import git
+
+    repo = repo_factory([{"subject": "init", "files": {"train.py": "import torch\n", "old.py": SEED}}])
+    (repo / "train.py").write_text("import torch\ntorch.manual_seed(1)\n")  # modified, not staged
+    (repo / "new.py").write_text(SEED)  # untracked
+    (repo / "old.py").unlink()  # deleted
+    (repo / ".gitignore").write_text("ignored.py\n")
+    (repo / "ignored.py").write_text(SEED)  # ignored: not the project's
+    git(repo, "add", ".gitignore")  # staged
+    rep = report(str(repo))
+    assert rep["repo"]["source"] == "worktree" and rep["repo"]["uncommitted"] == 4
+    assert sorted(evidence_paths(rep, "infra-1")) == ["new.py", "train.py"]
+    head = report(str(repo), "--committed")
+    assert head["repo"]["source"] == "commit" and "uncommitted" not in head["repo"]
+    assert evidence_paths(head, "infra-1") == ["old.py"]
+    assert head["repo"]["commit"] == rep["repo"]["commit"]
+    assert report(str(repo), "--rev", "HEAD")["rubrics"] == head["rubrics"]
+
+
+def test_the_work_tree_note_is_on_stderr(repo_factory):
+    repo = repo_factory([{"subject": "init", "files": {"train.py": "import torch\n"}}])
+    (repo / "train.py").write_text(SEED)
+    res = cli("audit", str(repo), "--no-cache")
+    assert "read the work tree: 1 file(s) differ from" in res.stderr
+    assert "read the work tree" not in cli("audit", str(repo), "--no-cache", "-q").stderr
+
+
+def test_an_unchanged_checkout_reads_its_blobs_not_its_files(repo_factory, monkeypatch):
+    """Files whose size and time match the index are read from git objects (and so the cache of a
+    committed audit serves them); only changed files are read from disk."""
+    from mlscorecard.snapshot import Snapshot
+
+    repo = repo_factory([{"subject": "init", "files": {"a.py": SEED, "b.py": "import os\n"}}])
+    import os
+    import time
+
+    from gitrepo import git
+
+    past = time.time() - 10  # older than the index by more than git's racy second
+    for name in ("a.py", "b.py"):
+        os.utime(repo / name, (past, past))
+    git(repo, "update-index", "--refresh")  # the index records those times
+    (repo / "b.py").write_text("import sys\n")
+    snap = Snapshot.open(str(repo), worktree=True)
+    assert snap.worktree and snap.from_disk == {"b.py"} and snap.changed == ["b.py"]
+    assert snap.read_text("b.py") == "import sys\n" and snap.read_text("a.py") == SEED
+    snap.close()
+
+
+def test_a_bare_repository_is_read_from_objects(repo_factory, tmp_path):
+    import subprocess
+
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED}}])
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
+    assert report(str(bare))["repo"]["source"] == "commit"
+
+
+# ------------------------------------------------------------------ settings
+def write(path, text):
+    path.write_text(textwrap.dedent(text))
+
+
+def test_settings_in_pyproject_exclude_disable_and_gate(repo_factory):
+    repo = repo_factory([{"subject": "init", "files": {
+        "train.py": SEED, "legacy/lib.py": "import numpy as np\nnp.random.seed(3)\n",
+        "pyproject.toml": textwrap.dedent("""
+            [project]
+            name = "x"
+            [tool.mlscorecard]
+            exclude = ["legacy/**"]
+            disable = ["review/model-code-in-version-control"]
+            fail-under = 14
+            gate = ["infra-1"]
+        """)}}])
+    res = cli("audit", str(repo), "--format", "json", "--no-cache")
+    assert res.exit_code == 1 and "ML Test Score 0 is below --fail-under 14" in res.stderr
+    rep = json.loads(res.stdout)
+    assert evidence_paths(rep, "infra-1") == ["train.py"]
+    assert not any(e["rule"] == "review/model-code-in-version-control"
+                   for r in rep["rubrics"].values() for i in r["items"].values() for e in i["evidence"])
+    assert rep["facts"]["settings"] == {"source": "pyproject.toml", "exclude": ["legacy/**"],
+                                        "disabled_rules": ["review/model-code-in-version-control"],
+                                        "excluded_files": 1}
+    # the command line overrides the file; --isolated ignores it
+    assert cli("audit", str(repo), "--no-cache", "--fail-under", "0").exit_code == 0
+    assert evidence_paths(report(str(repo), "--isolated"), "infra-1") == ["legacy/lib.py", "train.py"]
+    assert cli("audit", str(repo), "--no-cache", "--isolated", "--gate", "infra-1").exit_code == 0
+
+
+def test_settings_in_the_answers_file_and_from_config(repo_factory, tmp_path):
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED, "serve/app.py": "x = 1\n"}}])
+    write(repo / ".mlscorecard.yml", """
+        version: 1
+        extend-exclude: [train.py]
+        confirmations: {}
+    """)
+    assert evidence_paths(report(str(repo)), "infra-1") == []
+    other = tmp_path / "ci.toml"
+    write(other, """
+        [tool.mlscorecard]
+        format = ["json"]
+    """)
+    res = cli("audit", str(repo), "--no-cache", "--config", str(other))
+    assert res.exit_code == 0 and json.loads(res.stdout)["facts"]["settings"]["source"] == str(other)
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ("[tool.mlscorecard]\nexlude = ['x']\n", "pyproject.toml:2: unknown key 'exlude' (did you mean 'exclude'?)"),
+    ("[tool.mlscorecard]\n\nfail-under = 'high'\n", "pyproject.toml:3: fail-under must be a whole number from 0 to 14"),
+    ("[tool.mlscorecard]\ndisable = ['seeds/no-such-rule']\n", "pyproject.toml:2: disable: no rule 'seeds/no-such-rule'"),
+    ("[tool.mlscorecard]\nformat = 'pdf'\n", "pyproject.toml:2: format: unknown format 'pdf'"),
+    ("[tool.mlscorecard.contexts]\n'svc/**' = ['servng']\n", "unknown context 'servng'"),
+])
+def test_bad_settings_name_the_file_line_and_key(repo_factory, body, fragment):
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED, "pyproject.toml": body}}])
+    res = cli("audit", str(repo), "--no-cache")
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.output
+    assert fragment in res.stderr
+
+
+def test_per_folder_contexts_change_what_evidence_means(repo_factory):
+    """`services/**` declared serving: a drift test there is live monitoring, not a data test."""
+    code = "from scipy.stats import ks_2samp\ndef check(a, b):\n    return ks_2samp(a, b).pvalue < 0.05\n"
+    files = {"services/drift.py": code}
+    plain = report(str(repo_factory([{"subject": "init", "files": files}])), "--isolated")
+    repo = repo_factory([{"subject": "init", "files": {**files, "pyproject.toml":
+                          "[tool.mlscorecard.contexts]\n'services/**' = ['serving']\n"}}])
+    served = report(str(repo))
+    levels = lambda rep: {k: v["level"] for k, v in rep["rubrics"]["ml-test-score"]["items"].items()}  # noqa: E731
+    assert levels(served) != levels(plain)
+    assert served["facts"]["settings"]["contexts"] == {"services/**": ["serving"]}
+
+
+def test_a_projects_own_rules_count_after_their_examples_pass(repo_factory):
+    rule = textwrap.dedent("""
+        rules:
+          - id: house/feature-store-check
+            title: Our feature-store validator runs
+            summary: feature store validation
+            match:
+              kind: text
+              paths: ["**/*.py"]
+              pattern: "fs_validate\\\\("
+            automation: never
+            supports:
+              ml-test-score:
+                - {item: data-1, level: manual, confidence: 0.6}
+            examples:
+              positive:
+                - path: jobs/check.py
+                  code: |
+                    fs_validate(table)
+                  line: 1
+              negative:
+                - path: jobs/check.py
+                  code: |
+                    validate(table)
+    """)
+    files = {"jobs/check.py": "fs_validate(orders)\n", "pyproject.toml": "[tool.mlscorecard]\nrules-dir = 'ci/rules'\n"}
+    repo = repo_factory([{"subject": "init", "files": {**files, "ci/rules/house.yaml": rule}}])
+    rep = report(str(repo))
+    assert [e["rule"] for e in rep["rubrics"]["ml-test-score"]["items"]["data-1"]["evidence"]] == [
+        "house/feature-store-check"]
+    broken = repo_factory([{"subject": "init", "files": {
+        **files, "ci/rules/house.yaml": rule.replace("validate(table)", "fs_validate(table)")}}])
+    res = cli("audit", str(broken), "--no-cache")
+    assert res.exit_code == 2 and "house/feature-store-check negative example 1 fires" in res.stderr
+
+
+# ------------------------------------------------------------------ outputs, colour, gates
+def test_several_formats_in_one_run(fixture_repos, tmp_path):
+    path = str(fixture_repos["tested-training"])
+    res = cli("audit", path, "--no-cache", "--format", "json", "-o", str(tmp_path / "r.json"),
+              "--format", "sarif", "-o", str(tmp_path / "r.sarif"))
+    assert res.exit_code == 0 and res.stdout == ""
+    assert json.loads((tmp_path / "r.json").read_text())["schema_version"] == 1
+    assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
+    res = cli("audit", path, "--no-cache", "--format", "markdown", "--format", "html", "--output-dir", str(tmp_path / "o"))
+    assert res.exit_code == 0 and sorted(p.name for p in (tmp_path / "o").iterdir()) == ["mlscorecard.html",
+                                                                                          "mlscorecard.md"]
+    assert cli("audit", path, "--format", "json", "--format", "sarif").exit_code == 2  # two formats, one stdout
+
+
+def test_colour_follows_no_color_force_color_and_the_option(fixture_repos):
+    path = str(fixture_repos["tested-training"])
+    assert "\x1b[" not in cli("audit", path, "--no-cache").stdout  # not a terminal
+    assert "\x1b[" in cli("audit", path, "--no-cache", env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" not in cli("audit", path, "--no-cache", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    assert "\x1b[" in cli("audit", path, "--no-cache", "--color", "always", env={"NO_COLOR": "1"}).stdout
+    assert "\x1b[" not in cli("audit", path, "--no-cache", "--color", "never", env={"FORCE_COLOR": "1"}).stdout
+
+
+def test_gates_beyond_the_ml_test_score(repo_factory):
+    key = "AK" + "IAQ7ZK3M9T2XW4PL8R"
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED, "conf.py": f"K = '{key}'\n"}}])
+    res = cli("audit", str(repo), "--no-cache", "--fail-on-problems")
+    assert res.exit_code == 1 and "committed secrets (--fail-on-problems): conf.py:1" in res.stderr
+    assert key[:6] not in res.output
+    res = cli("audit", str(repo), "--no-cache", "--fail-under-robustness", "88")
+    assert res.exit_code == 1 and "is below --fail-under-robustness 88" in res.stderr
+    assert cli("audit", str(repo), "--no-cache", "--gate", "infra-1").exit_code == 0
+    res = cli("audit", str(repo), "--no-cache", "--gate", "monitor-1")
+    assert res.exit_code == 1 and "gate monitor-1: level none" in res.stderr
+    assert cli("audit", str(repo), "--no-cache", "--gate", "no-such-item").exit_code == 2
+
+
+def test_version_rules_json_and_path_defaults(tmp_path, monkeypatch):
+    assert cli("-V").output.startswith("mlscorecard, version")
+    rules = json.loads(cli("rules", "--format", "json", "--family", "seeds").stdout)
+    assert rules and all(r["id"].startswith("seeds/") for r in rules)
+    assert all(any(s["item"] == "infra-1" for s in r["supports"])
+               for r in json.loads(cli("rules", "--format", "json", "--item", "infra-1").stdout))
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "train.py").write_text(SEED)
+    monkeypatch.chdir(tmp_path / "proj")
+    assert cli("audit", "--no-cache").exit_code == 0
+
+
+# ------------------------------------------------------------------ pre-commit
+def test_the_pre_commit_hooks_audit_the_staged_tree(repo_factory, monkeypatch):
+    """Each hook's entry, run as pre-commit runs it (in the repository, no file names): only what
+    is staged counts, so an unstaged fix cannot make a commit pass."""
+    import shlex
+    from pathlib import Path
+
+    import yaml
+    from gitrepo import git
+
+    hooks = yaml.safe_load((Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} == {"mlscorecard", "mlscorecard-secrets"}
+    assert all(h["pass_filenames"] is False and h["language"] == "python" for h in hooks)
+    key = "AK" + "IAQ7ZK3M9T2XW4PL8R"
+    repo = repo_factory([{"subject": "init", "files": {"train.py": "import torch\n",
+                                                       "pyproject.toml": "[tool.mlscorecard]\ngate = ['infra-1']\n"}}])
+    monkeypatch.chdir(repo)
+    entry = {h["id"]: shlex.split(h["entry"])[1:] for h in hooks}
+    assert cli(*entry["mlscorecard"], "--no-cache").exit_code == 1  # no seed anywhere
+    (repo / "train.py").write_text(SEED)  # a seed, not staged
+    assert cli(*entry["mlscorecard"], "--no-cache").exit_code == 1
+    git(repo, "add", "train.py")
+    res = cli(*entry["mlscorecard"], "--no-cache")
+    assert res.exit_code == 0 and res.stderr == ""  # --quiet
+    (repo / "conf.py").write_text(f"K = '{key}'\n")
+    assert cli(*entry["mlscorecard-secrets"], "--no-cache").exit_code == 0  # untracked: not staged
+    git(repo, "add", "conf.py")
+    res = cli(*entry["mlscorecard-secrets"], "--no-cache")
+    assert res.exit_code == 1 and "conf.py:1" in res.stderr and key[:6] not in res.output
+    staged = report(str(repo), "--staged")
+    assert staged["repo"]["source"] == "staged" and staged["repo"]["uncommitted"] == 2
+
+
+# ------------------------------------------------------------------ what counts as the project
+def test_examples_docs_and_vendored_code_are_kept_apart(repo_factory):
+    key = "AK" + "IAQ7ZK3M9T2XW4PL8R"
+    repo = repo_factory([{"subject": "init", "files": {
+        "src/model.py": "import torch\n",
+        "examples/quickstart/train.py": SEED,
+        "docs/guide/fit.py": "import numpy as np\nnp.random.seed(1)\n",
+        "third_party/lib/x.py": "import random\nrandom.seed(2)\n",
+        "examples/demo/conf.py": f"K = '{key}'\n",
+        "server/main.go": "package main\n", "server/util.go": "package main\n"}}])
+    rep = report(str(repo))
+    assert evidence_paths(rep, "infra-1") == []  # only examples fix a seed: nothing of the project's own
+    apart = rep["facts"]["outside_the_project"]
+    assert apart["counted"] is False and set(apart["by_scope"]) == {"docs", "examples", "vendored"}
+    assert {r["path"] for r in apart["evidence"] if r["item"] == "infra-1"} == {
+        "examples/quickstart/train.py", "docs/guide/fit.py", "third_party/lib/x.py"}
+    # a committed secret is a problem wherever it is
+    assert any(e["path"] == "examples/demo/conf.py" for i in rep["rubrics"]["robustness"]["items"].values()
+               for e in i["evidence"])
+    assert key[:6] not in json.dumps(rep)
+    assert rep["facts"]["coverage"]["languages_not_analysed"] == {"Go": 2}
+    counted = report(str(repo), "--count-examples")
+    assert sorted(evidence_paths(counted, "infra-1")) == ["docs/guide/fit.py", "examples/quickstart/train.py",
+                                                           "third_party/lib/x.py"]
+    terminal = cli("audit", str(repo), "--no-cache").stdout.splitlines()
+    assert terminal[1].startswith("Read the work tree: 7 files (")
+    assert any(line.startswith("Not analysed: Go (2 files)") for line in terminal[:5])
+    assert any(line.startswith("Kept apart, not scored:") for line in terminal[:5])
+
+
+def test_scripts_ci_runs_that_are_missing_are_listed(repo_factory):
+    wf = "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: python scripts/train.py\n      - run: bash ci/e2e.sh\n"
+    repo = repo_factory([{"subject": "init", "files": {".github/workflows/ci.yml": wf}}])
+    assert report(str(repo))["facts"]["coverage"]["ci_commands_not_followed"] == ["ci/e2e.sh", "scripts/train.py"]
