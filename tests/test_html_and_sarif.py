@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from mlscorecard.cli import main
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+from browser import CHROMIUM, launch
 
 
 def cli(*args):
@@ -65,9 +65,7 @@ def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
         "--confirmations", str(conf), "--output", str(report))
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("request", lambda r: requests.append(r.url))
         page.goto(report.as_uri())
@@ -79,10 +77,31 @@ def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
         assert page.locator("#checklist + p + ul li").count() > 0
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot), full_page=False)
+        # the charts are drawn: an SVG of real size whose section labels are visible text
+        chart = page.locator("#chart-ml")
+        box = chart.bounding_box()
+        assert box and box["width"] > 400 and box["height"] > 150
+        assert page.locator("#chart-ml text.label").all_text_contents() == ["Data", "Model", "Infrastructure", "Monitoring"]
+        assert page.locator("#chart-ml text.label").first.is_visible()
+        assert page.locator("#chart-rob g.row").count() == 6 and page.locator("#chart-rob rect.bar").first.bounding_box()["width"] > 0
+        chart_shot = tmp_path / "chart.png"
+        page.locator("#chart-ml-figure").screenshot(path=str(chart_shot))
+        # the table of contents jumps: the heading it names is scrolled to the top of the window
+        page.locator('#toc a[href="#evidence"]').click()
+        assert page.evaluate("location.hash") == "#evidence"
+        top = page.evaluate("document.getElementById('evidence').getBoundingClientRect().top")
+        assert page.evaluate("window.scrollY") > 900 and 0 <= top < 50
+        # an evidence list is folded until its summary is clicked
+        summary = page.locator("details.evidence#ev-infra-2 > summary")
+        assert not page.locator("#evlist-infra-2").is_visible()
+        summary.click()
+        assert page.locator("#ev-infra-2").get_attribute("open") is not None
+        assert page.locator("#evlist-infra-2 li").first.is_visible()
         browser.close()
     assert requests == [report.as_uri()]  # nothing fetched from anywhere: the page is self-contained
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert chart_shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and len(chart_shot.read_bytes()) > 5_000
 
 
 def test_confirmed_items_close_their_sarif_alerts(fixture_repos, tmp_path):

@@ -102,17 +102,34 @@ def strip_code_spans(md: str) -> str:
 
 
 class _Tags(HTMLParser):
+
+    # the report's own charts are inline SVG of these elements only; any other svg (or an element
+    # inside one that could run or fetch something) came from the repository
+    OUR_CHARTS = ("chart-ml", "chart-rob")
+    SVG_PARTS = ("g", "rect", "line", "text", "tspan", "title", "desc", "path", "circle", "polyline")
+
     def __init__(self):
         super().__init__()
         self.bad: list[str] = []
+        self.in_svg = False
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed", "img", "svg", "form", "base"):
+        if tag == "svg" and dict(attrs).get("id") in self.OUR_CHARTS and not self.in_svg:
+            self.in_svg = True
+        elif self.in_svg and tag not in self.SVG_PARTS:
+            self.bad.append(f"svg {tag}")
+        elif tag in ("script", "iframe", "object", "embed", "img", "svg", "form", "base"):
             self.bad.append(tag)
+        if self.in_svg and any(k in ("href", "xlink:href", "src") for k, _ in attrs):
+            self.bad.append(f"svg {tag} with a link")
         for k, v in attrs:
             if k.startswith("on") or (k in ("href", "src", "action") and (v or "").strip().lower().startswith(
                     ("javascript:", "data:", "vbscript:"))):
                 self.bad.append(f"{tag} {k}={v}")
+
+    def handle_endtag(self, tag):
+        if tag == "svg":
+            self.in_svg = False
 
 
 def check(name: str, r: dict) -> list[str]:

@@ -1,0 +1,16 @@
+"""The system Chromium, driven by Playwright, for the tests that look at HTML pages (the single
+report, the fleet dashboard). Playwright never downloads a browser here; `.ci/run` installs
+Debian's chromium."""
+
+from __future__ import annotations
+
+import shutil
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+# no background traffic: this machine has no network, and a test page must fetch nothing
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
