@@ -3,6 +3,7 @@
     mlscorecard audit [PATH]       audit_command.py
     mlscorecard confirm [PATH]     confirm_command.py
     mlscorecard rules              rules_command.py
+    mlscorecard diff / comment     bot/cli.py (the pull-request bot)
 
 Exit codes: 0 done; 1 a gate failed (--fail-under, --fail-under-robustness, --fail-on-problems,
 --gate, --fail-on-regression); 2 bad usage or unusable input (one line on stderr).
@@ -25,11 +26,12 @@ def main() -> None:
 
 
 def _register() -> None:
+    from ..bot.cli import comment_command, diff_command
     from .audit_command import audit
     from .confirm_command import confirm
     from .rules_command import list_rules
 
-    for command in (audit, confirm, list_rules):
+    for command in (audit, confirm, list_rules, diff_command, comment_command):
         main.add_command(command)
 
 
