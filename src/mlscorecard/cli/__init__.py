@@ -4,6 +4,7 @@
     mlscorecard confirm [PATH]     confirm_command.py
     mlscorecard rules              rules_command.py
     mlscorecard diff / comment     bot/cli.py (the pull-request bot)
+    mlscorecard fleet run/report   fleet/cli.py (scheduled audits of many repositories)
 
 Exit codes: 0 done; 1 a gate failed (--fail-under, --fail-under-robustness, --fail-on-problems,
 --gate, --fail-on-regression); 2 bad usage or unusable input (one line on stderr).
@@ -27,11 +28,12 @@ def main() -> None:
 
 def _register() -> None:
     from ..bot.cli import comment_command, diff_command
+    from ..fleet.cli import fleet
     from .audit_command import audit
     from .confirm_command import confirm
     from .rules_command import list_rules
 
-    for command in (audit, confirm, list_rules, diff_command, comment_command):
+    for command in (audit, confirm, list_rules, diff_command, comment_command, fleet):
         main.add_command(command)
 
 
