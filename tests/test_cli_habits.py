@@ -316,3 +316,217 @@ def test_scripts_ci_runs_that_are_missing_are_listed(repo_factory):
     wf = "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: python scripts/train.py\n      - run: bash ci/e2e.sh\n"
     repo = repo_factory([{"subject": "init", "files": {".github/workflows/ci.yml": wf}}])
     assert report(str(repo))["facts"]["coverage"]["ci_commands_not_followed"] == ["ci/e2e.sh", "scripts/train.py"]
+
+
+# ------------------------------------------------------------------ project profile
+def test_a_library_is_recognised_and_its_not_applicable_items_proposed(repo_factory):
+    files = {"pyproject.toml": "[project]\nname = 'tinylib'\n", "tinylib/__init__.py": "",
+             "tinylib/models.py": "import torch\nclass Net(torch.nn.Module):\n    pass\n",
+             "tinylib/metrics.py": "def f1(a, b):\n    return 0\n",
+             "tests/test_models.py": "from tinylib.models import Net\ndef test_net():\n    assert Net()\n"}
+    repo = repo_factory([{"subject": "init", "files": files}])
+    rep = report(str(repo))
+    prof = rep["facts"]["profile"]
+    assert prof["kind"] == "library" and "tinylib/" in prof["reasons"][0]
+    proposed = {p["item"] for p in prof["proposed_not_applicable"]}
+    assert {"data-1", "data-7", "infra-6", "monitor-7", "deployment.monitoring"} <= proposed
+    assert "infra-2" not in proposed and "model-1" not in proposed  # a library's own concerns stay
+    strict = rep["rubrics"]["ml-test-score"]
+    assert not any((i.get("confirmed") or {}).get("not_applicable") for i in strict["items"].values())  # only proposed
+    assert prof["if_accepted"]["ml-test-score"] >= strict["score"]
+    out = cli("audit", str(repo), "--no-cache").stdout
+    assert "Profile: a model library or framework" in out and "with them accepted: ML Test Score" in out
+    # confirm asks about the proposals first, with "not applicable" as the default answer
+    res = CliRunner().invoke(main, ["confirm", str(repo), "--by", "Ada"], input="\n\n\nquit\n")
+    assert "usually do not apply" in res.output and "suggested: not applicable" in res.output
+    answers = (repo / ".mlscorecard.yml").read_text()
+    assert "not_applicable: true" in answers and "a library" in answers
+
+
+@pytest.mark.parametrize("files,kind", [
+    ({"train.py": SEED, "notebooks/explore.ipynb": "{}"}, "research"),
+    ({"cookiecutter.json": "{}", "{{cookiecutter.name}}/train.py": SEED}, "template"),
+    ({"serve/app.py": "from fastapi import FastAPI\napp = FastAPI()\n", "train.py": SEED}, "service"),
+    ({"dags/a.py": "from airflow import DAG\n", "dags/b.py": "from airflow import DAG\n"}, "pipeline"),
+])
+def test_project_kinds(repo_factory, files, kind):
+    assert report(str(repo_factory([{"subject": "init", "files": files}])))["facts"]["profile"]["kind"] == kind
+
+
+# ------------------------------------------------------------------ the work tree's edge cases
+def _same_view(repo):
+    work, head = report(str(repo)), report(str(repo), "--committed")
+    return work, head
+
+
+def test_a_clean_checkout_reads_as_its_commit(repo_factory):
+    """Tracked virtualenvs and symlinks stay out, as in a commit; nothing 'differs'."""
+    from gitrepo import git
+
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED, "env/pyvenv.cfg": "home = /usr\n",
+                                                       "env/lib/x.py": SEED}}])
+    (repo / "link.py").symlink_to("train.py")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "link")
+    work, head = _same_view(repo)
+    assert work["repo"]["uncommitted"] == 0
+    assert work["rubrics"] == head["rubrics"] and evidence_paths(work, "infra-1") == ["train.py"]
+
+
+def test_a_folder_linked_out_of_the_repository_is_not_read(repo_factory, tmp_path):
+    import shutil
+
+    repo = repo_factory([{"subject": "init", "files": {"pkg/train.py": "import torch\n", "README.md": "x\n"}}])
+    outside = tmp_path / "outside" / "pkg"
+    outside.mkdir(parents=True)
+    (outside / "train.py").write_text(SEED)
+    shutil.rmtree(repo / "pkg")
+    (repo / "pkg").symlink_to(outside)
+    rep = report(str(repo))
+    assert evidence_paths(rep, "infra-1") == [] and rep["facts"]["seeds"] == []
+    assert any(w["path"] == "pkg" and "not followed" in w["message"] for w in rep["warnings"])
+
+
+def test_sparse_checkouts_line_endings_and_restored_times(repo_factory):
+    import os
+    import time
+
+    from gitrepo import git
+
+    repo = repo_factory([{"subject": "init", "files": {"a/x.py": "import os\n", "b/train.py": SEED,
+                                                       "c/eol.py": "import torch\ntorch.manual_seed(1)\n",
+                                                       "d/t.py": "import torch\ntorch.manual_seed(2)\n"}}])
+    git(repo, "sparse-checkout", "set", "a", "c", "d")  # b/ is not on disk, and that is no change
+    past = time.time() - 3600
+    os.utime(repo / "d" / "t.py", (past, past))
+    git(repo, "update-index", "--refresh")
+    (repo / "c" / "eol.py").write_bytes(b"import torch\r\ntorch.manual_seed(1)\r\n")  # what eol=crlf checks out
+    (repo / "d" / "t.py").write_text("torch.manual_seed(2)\nimport torch\n")  # same size, time put back
+    os.utime(repo / "d" / "t.py", (past, past))
+    rep = report(str(repo))
+    assert rep["repo"]["uncommitted"] == 1  # d/t.py only: its change time gives it away
+    seeds = {(s["path"], s["line"]) for s in rep["facts"]["seeds"]}
+    assert ("b/train.py", 2) in seeds and ("c/eol.py", 2) in seeds
+    assert ("d/t.py", 1) in seeds and ("d/t.py", 2) not in seeds  # the file as it is now
+
+
+def test_staged_for_the_first_commit_and_where_there_is_no_index(tmp_path, repo_factory):
+    import subprocess
+
+    from gitrepo import git
+
+    first = tmp_path / "first"
+    first.mkdir()
+    git(first, "init", "-q")
+    (first / ".gitignore").write_text(".env\n")
+    (first / ".env").write_text("AWS=" + "AK" + "IAQ7ZK3M9T2XW4PL8R\n")
+    (first / "train.py").write_text(SEED)
+    git(first, "add", ".gitignore")
+    res = cli("audit", str(first), "--staged", "--no-cache", "--fail-on-problems", "--format", "json")
+    assert res.exit_code == 0, res.output  # the ignored .env is not staged: no committed secret
+    rep = json.loads(res.stdout)
+    assert rep["repo"]["source"] == "staged" and evidence_paths(rep, "infra-1") == []  # train.py is not staged
+    assert "committed secrets" not in res.stderr
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "train.py").write_text(SEED)
+    res = cli("audit", str(plain), "--staged", "--no-cache")
+    assert res.exit_code == 2 and "--staged needs a git checkout" in res.stderr
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo_factory([{"subject": "i", "files": {"a.py": SEED}}])),
+                    str(bare)], check=True)
+    res = cli("audit", str(bare), "--staged", "--no-cache")
+    assert res.exit_code == 2 and "a bare repository has no index" in res.stderr
+
+
+def test_html_links_of_changed_files_do_not_point_at_the_commit(repo_factory):
+    from gitrepo import git
+
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED}}])
+    git(repo, "remote", "add", "origin", "https://github.com/acme/proj")
+    (repo / "new_train.py").write_text(SEED)
+    page = cli("audit", str(repo), "--format", "html", "--no-cache").stdout
+    commit = git(repo, "rev-parse", "HEAD")
+    assert f"https://github.com/acme/proj/blob/{commit}/train.py#L2" in page
+    assert f"/blob/{commit}/new_train.py" not in page and "new_train.py" in page
+
+
+# ------------------------------------------------------------------ settings: the review's cases
+def test_settings_errors_and_sources(repo_factory, tmp_path):
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED, "pyproject.toml": "tool = 1\n"}}])
+    assert cli("audit", str(repo), "--no-cache").exit_code == 0  # a `tool` that is not a table says nothing to us
+    res = cli("audit", str(repo), "--no-cache", "--disable", "nosuch")
+    assert res.exit_code == 2 and "--disable: disable: no rule 'nosuch'" in res.stderr
+    broken = tmp_path / ".mlscorecard.yml"
+    broken.write_text("fail-under: [1\n")
+    res = cli("audit", str(repo), "--no-cache", "--config", str(broken))
+    assert res.exit_code == 2 and "not valid YAML" in res.stderr  # a file given by name must parse
+    for bad in (".", "./", "../up"):
+        r = repo_factory([{"subject": "init", "files": {"train.py": SEED,
+                                                        "pyproject.toml": f"[tool.mlscorecard]\nrules-dir = '{bad}'\n"}}])
+        res = cli("audit", str(r), "--no-cache")
+        assert res.exit_code == 2 and "rules-dir must be a folder inside the repository" in res.stderr, bad
+
+
+def test_a_projects_rule_that_can_backtrack_is_refused(repo_factory):
+    rule = textwrap.dedent("""
+        rules:
+          - id: house/odd
+            title: odd
+            summary: odd
+            match: {kind: text, paths: ["**/*.py"], pattern: "(a+)+$"}
+            automation: never
+            supports:
+              ml-test-score:
+                - {item: data-1, level: manual, confidence: 0.6}
+            examples:
+              positive: [{path: x.py, code: "aaa\\n", line: 1}]
+              negative: [{path: x.py, code: "b\\n"}]
+    """)
+    repo = repo_factory([{"subject": "init", "files": {"x.py": "a" * 40 + "!\n", "ci/rules/house.yaml": rule,
+                                                       "pyproject.toml": "[tool.mlscorecard]\nrules-dir = './ci/rules/'\n"}}])
+    res = cli("audit", str(repo), "--no-cache")
+    assert res.exit_code == 2 and "repeats a group that itself repeats" in res.stderr
+
+
+def test_the_command_line_turns_off_what_the_settings_turn_on(repo_factory):
+    key = "AK" + "IAQ7ZK3M9T2XW4PL8R"
+    repo = repo_factory([{"subject": "init", "files": {"conf.py": f"K = '{key}'\n", "train.py": SEED,
+                                                       "pyproject.toml": "[tool.mlscorecard]\nfail-on-problems = true\n"}}])
+    assert cli("audit", str(repo), "--no-cache").exit_code == 1
+    assert cli("audit", str(repo), "--no-cache", "--no-fail-on-problems").exit_code == 0
+
+
+def test_the_progress_line_is_for_terminals_only():
+    import io
+
+    from mlscorecard.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Tty()
+    p = Progress(shown, True)
+    p.stage("analysing")
+    p.files(10, 20)
+    p.close()
+    assert "mlscorecard: analysing" in shown.getvalue() and shown.getvalue().endswith("\r\x1b[2K")
+    quiet = io.StringIO()
+    p = Progress(quiet, quiet.isatty())
+    p.stage("analysing")
+    p.files(1, 2)
+    p.close()
+    assert quiet.getvalue() == ""
+
+
+def test_a_reader_cannot_swallow_its_time_limit():
+    from mlscorecard.errors import TimeLimit, time_limit
+
+    with pytest.raises(TimeLimit):
+        with time_limit(0.2):
+            try:
+                while True:
+                    pass
+            except Exception:  # what a careless reader does
+                pass

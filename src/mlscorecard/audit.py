@@ -12,6 +12,7 @@ from .confirmations import merge_into
 from .errors import HeuristicsError, UnusableInput
 from .heuristics import Heuristics, load_heuristics
 from .model import AuditResult
+from .profile import profile_facts
 from .project_config import Settings, read_settings
 from .remote import origin_of
 from .rules_engine import evaluate
@@ -75,8 +76,10 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
         source=("staged" if snap.worktree == "staged" else "worktree") if snap.worktree else (
             "commit" if snap.commit else "directory"),
         uncommitted=len(snap.changed) if snap.worktree else None,  # staged or work tree
+        changed=list(snap.changed) if snap.worktree else [],
     )
     merge_into(result, heur, snap, snap.root, confirmations)
+    result.facts["profile"] = profile_facts(snap, facts, result, heur, cache)  # after the answers: it proposes the rest
     return redact_result(result, secret_redactor(snap, heur, evidence + apart))
 
 
@@ -102,19 +105,28 @@ def run_audit(
     isolated: bool = False,
     overrides: dict | None = None,
     progress=None,
+    settings_from: str | None = None,
 ) -> AuditResult:
     """Audit a repository or directory. cache_dir: None = default location, False = no cache.
     worktree: for a checkout without `rev`, read the work tree (uncommitted changes included)
     rather than HEAD's tree — what `mlscorecard audit` does unless told --committed.
     config: a settings file to use instead of the project's; isolated: no settings file at all;
-    overrides: Settings fields from the command line, over the file's."""
+    overrides: Settings fields from the command line, over the file's; settings_from: a revision
+    whose settings to use instead of those of `rev`."""
     if confirmations and not Path(confirmations).is_file():
         raise UnusableInput(f"{confirmations}: confirmations file not found")
     heur = load_heuristics()
     snap = Snapshot.open(path, rev, max_file_size=max_file_size, worktree=worktree)
     try:
-        settings = read_settings(snap, config, isolated).merged(**(overrides or {}))
-        heur = project_heuristics(snap, settings, heur)
+        # settings_from: the settings (and own rules) of another revision — the PR bot reads the
+        # base's for both sides, so a change cannot disable the rules that would judge it
+        source = Snapshot.open(path, settings_from) if settings_from and settings_from != rev else snap
+        try:
+            settings = read_settings(source, config, isolated).merged(**(overrides or {}))
+            heur = project_heuristics(source, settings, heur)
+        finally:
+            if source is not snap:
+                source.close()
     except BaseException:
         snap.close()
         raise

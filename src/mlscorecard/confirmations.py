@@ -141,11 +141,16 @@ def _inside(link: Path, root: Path) -> bool:
 
 
 def find_confirmations(path: str, snap: Snapshot, explicit: str | None) -> tuple[str | None, str | None]:
-    """(source name, text) of the confirmations to use: --confirmations FILE; else the work
-    tree's .mlscorecard.yml (the newest answers, committed or not); else the committed one."""
+    """(source name, text) of the confirmations to use: --confirmations FILE; else, for an audit
+    of a named revision (--rev, either side of a diff) or of the index (--staged), the file of
+    what is audited; else the work tree's .mlscorecard.yml on disk (the newest answers, committed
+    or not), else the committed one."""
     if explicit:
         p = Path(explicit)
         return str(p), p.read_text(encoding="utf-8")
+    if snap.commit is not None and (snap.rev_given or snap.worktree == "staged"):
+        text = snap.read_text(DEFAULT_FILE) if snap.exists(DEFAULT_FILE) else None
+        return (DEFAULT_FILE, text) if text is not None else (None, None)
     on_disk = Path(path) / DEFAULT_FILE
     if on_disk.is_symlink() and not _inside(on_disk, Path(path)):
         # the repository's own answers live in the repository: a link out of it is not followed

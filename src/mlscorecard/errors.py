@@ -48,8 +48,10 @@ def unexpected(what: str, exc: BaseException) -> str:
             "— an mlscorecard bug, please report it")
 
 
-class TimeLimit(Exception):
-    """A reader ran past its time limit (raised from the SIGALRM handler of `time_limit`)."""
+class TimeLimit(BaseException):
+    """A reader ran past its time limit (raised from the SIGALRM handler of `time_limit`). A
+    BaseException, so the `except Exception` of a reader cannot swallow it: only `reading`,
+    around that reader, turns it into a warning."""
 
     def __init__(self, seconds: float) -> None:
         super().__init__(f"took longer than {seconds:g} s")

@@ -366,4 +366,71 @@ def load_project_rules(snap, directory: str, heur: Heuristics) -> list[Rule]:
     for r in rules:
         if not (r.examples.get("positive") and r.examples.get("negative")):
             raise HeuristicsError(f"{r.source}: a rule needs positive and negative examples")
+        for text in _regexes(r.match):
+            if _nested_repeat(text):
+                raise HeuristicsError(f"{r.source}: {r.id}: pattern {text[:60]!r} repeats a group that itself "
+                                      "repeats (like (a+)+): it can take exponential time; write it without "
+                                      "the nesting")
     return rules
+
+
+def _regexes(match: dict) -> list[str]:
+    """The regular expressions a rule's match holds (pattern, patterns, *_regex)."""
+    out = []
+    for key, value in match.items():
+        if key in ("pattern", "patterns") or key.endswith(("_regex", "_pattern")):
+            out.extend(v for v in (value.values() if isinstance(value, dict) else
+                                   value if isinstance(value, list) else [value]) if isinstance(v, str))
+    return out
+
+
+def _nested_repeat(pattern: str) -> bool:
+    """Whether a regex repeats (*, +, {n,}) a part made only of repeats, like (a+)+ or (a*b*)*:
+    the shape that makes a backtracking engine exponential on a near-miss. A repeated part with a
+    fixed piece in it, like (\\w+\\.)+ or (?:-[a-z]+)*, is not flagged. A project's own rules run on
+    every file of its audit, so they are held to this; the built-in ones are held to linear time
+    by the hostile corpus."""
+    try:
+        from re import _parser as parser  # Python 3.11+
+    except ImportError:  # pragma: no cover
+        import sre_parse as parser
+    try:
+        tree = parser.parse(pattern)
+    except re.error:
+        return False  # the loader reports a pattern that does not compile
+    repeats = {parser.MAX_REPEAT, parser.MIN_REPEAT} | ({parser.POSSESSIVE_REPEAT} if hasattr(parser, "POSSESSIVE_REPEAT") else set())
+    groups = {parser.SUBPATTERN} | ({parser.ATOMIC_GROUP} if hasattr(parser, "ATOMIC_GROUP") else set())
+
+    def only_repeats(items) -> bool:
+        """Every element repeats (or is a group or alternative made only of repeats)."""
+        for op, arg in items:
+            if op in repeats:
+                continue
+            if op in groups and only_repeats(arg[-1]):
+                continue
+            if op == parser.BRANCH and all(only_repeats(b) for b in arg[1]):
+                continue
+            return False
+        return bool(items)
+
+    def walk(items) -> bool:
+        for op, arg in items:
+            if op in repeats:
+                low, high, sub = arg
+                if (high == parser.MAXREPEAT or high > 1) and any(
+                        o in repeats or (o in groups and walk_has_repeat(a[-1])) for o, a in sub) and only_repeats(sub):
+                    return True
+                if walk(sub):
+                    return True
+            elif op in groups and walk(arg[-1]):
+                return True
+            elif op == parser.BRANCH and any(walk(b) for b in arg[1]):
+                return True
+            elif op in (parser.ASSERT, parser.ASSERT_NOT) and walk(arg[1]):
+                return True
+        return False
+
+    def walk_has_repeat(items) -> bool:
+        return any(op in repeats or (op in groups and walk_has_repeat(arg[-1])) for op, arg in items)
+
+    return walk(tree)

@@ -126,6 +126,7 @@ class AuditResult:
     remote: WebRemote | None = None  # where the repository lives on the web (origin), for links
     source: str = "commit"  # what was read: commit (git objects), worktree (a checkout's files), directory
     uncommitted: int | None = None  # with source worktree: files that differ from the commit
+    changed: list[str] = field(default_factory=list)  # with source worktree or staged: those files
     settings: Any = None  # the project's Settings the audit ran with (project_config.py)
     heuristics: Any = None  # the heuristics it ran with (built-in, plus the project's own rules)
 

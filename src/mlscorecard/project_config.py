@@ -76,7 +76,8 @@ class Settings:
         """The command line's values over the file's: a value of None (or an empty tuple for
         lists) leaves the file's; `extend_exclude` adds to it."""
         changes = {k: v for k, v in options.items() if v is not None and v != () and k != "extend_exclude"}
-        out = replace(self, **changes)
+        out = replace(self, **changes, lines={k: v for k, v in self.lines.items()
+                                              if k.replace("-", "_") not in changes})
         if options.get("extend_exclude"):
             out = replace(out, extend_exclude=(*out.extend_exclude, *options["extend_exclude"]))
         return out
@@ -108,7 +109,7 @@ def read_settings(snap, explicit: str | None = None, isolated: bool = False) -> 
             text = Path(explicit).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UnusableInput(f"{explicit}: cannot read the settings file: {getattr(exc, 'strerror', None) or exc}")
-        return _parse(explicit, text, toml=explicit.endswith(".toml"))
+        return _parse(explicit, text, toml=explicit.endswith(".toml"), discovered=False)
     text = snap.read_text(SETTINGS_FILE) if snap.exists(SETTINGS_FILE) else None
     if text is not None:
         found = _parse(SETTINGS_FILE, text, toml=False)
@@ -120,16 +121,19 @@ def read_settings(snap, explicit: str | None = None, isolated: bool = False) -> 
     return Settings()
 
 
-def _parse(source: str, text: str, toml: bool) -> Settings:
+def _parse(source: str, text: str, toml: bool, discovered: bool = True) -> Settings:
+    """discovered: found in the repository (pyproject.toml, .mlscorecard.yml), not given with
+    --config: a file given by name must parse."""
     if toml:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            if source.endswith(PYPROJECT) and "[tool.mlscorecard" not in text:
+            if discovered and "[tool.mlscorecard" not in text:
                 return Settings()  # a broken pyproject that says nothing to us is not our error
             raise UnusableInput(f"{source}: not valid TOML ({exc})") from None
-        table = data.get("tool", {}).get("mlscorecard") if source.endswith(PYPROJECT) else data.get("tool", {}).get(
-            "mlscorecard", data)
+        tool = data.get("tool")
+        tool = tool if isinstance(tool, dict) else {}
+        table = tool.get("mlscorecard") if discovered else tool.get("mlscorecard", data)
         if table is None:
             return Settings()
         if not isinstance(table, dict):
@@ -141,7 +145,7 @@ def _parse(source: str, text: str, toml: bool) -> Settings:
     try:
         data = load_yaml(text)
     except YamlError as exc:
-        if source == SETTINGS_FILE:
+        if discovered:
             return Settings()  # the confirmations reader warns about the file, and the audit goes on
         raise UnusableInput(f"{source}: not valid YAML ({exc})") from None
     if data is None:
@@ -198,9 +202,12 @@ def _checked(where: str, key: str, kind: str, value: Any) -> Any:
             raise bad("true or false")
         return value
     if kind == "path":
-        if not isinstance(value, str) or not value or value.startswith("/") or ".." in value.split("/"):
-            raise bad("a relative path inside the repository")
-        return value.rstrip("/")
+        import posixpath
+
+        norm = posixpath.normpath(value) if isinstance(value, str) and value else ""
+        if not norm or norm in (".", "..") or norm.startswith(("/", "../")):
+            raise bad("a folder inside the repository (not its top)")
+        return norm
     if kind == "contexts":
         if not isinstance(value, dict) or not all(
                 isinstance(g, str) and isinstance(c, list) and all(isinstance(x, str) for x in c) for g, c in value.items()):
@@ -209,24 +216,30 @@ def _checked(where: str, key: str, kind: str, value: Any) -> Any:
     raise AssertionError(kind)  # pragma: no cover
 
 
+def _where(settings: Settings, key: str) -> str:
+    """`file:line` of a key read from a settings file, or the option that gave it."""
+    if key in settings.lines and settings.source:
+        return f"{settings.source}:{settings.lines[key]}"
+    return f"--{key}"
+
+
 def check_names(settings: Settings, heur) -> None:
     """Rule ids, item ids and context names that the heuristics do not know are errors too."""
     rules = {r.id for r in heur.rules}
     for rid in settings.disable:
         if rid not in rules:
             close = difflib.get_close_matches(rid, sorted(rules), n=1)
-            raise UnusableInput(f"{settings.source}:{settings.lines.get('disable', 1)}: disable: no rule {rid!r}"
+            raise UnusableInput(f"{_where(settings, 'disable')}: disable: no rule {rid!r}"
                                 + (f" (did you mean {close[0]!r}?)" if close else "; `mlscorecard rules` lists them"))
     items = {i for rubric in heur.rubrics.values() for i in rubric.items}
     for iid in settings.gate:
         if iid not in items:
-            raise UnusableInput(f"{settings.source or 'command line'}:{settings.lines.get('gate', 1)}: gate: "
-                                f"no rubric item {iid!r}")
+            raise UnusableInput(f"{_where(settings, 'gate')}: gate: no rubric item {iid!r}")
     from .heuristics import BUILTIN_CONTEXTS
 
     known = set(heur.contexts) | set(BUILTIN_CONTEXTS)
     for glob, names in settings.contexts:
         for name in names:
             if name not in known:
-                raise UnusableInput(f"{settings.source}:{settings.lines.get('contexts', 1)}: contexts: {glob!r}: "
+                raise UnusableInput(f"{_where(settings, 'contexts')}: contexts: {glob!r}: "
                                     f"unknown context {name!r}; one of {', '.join(sorted(known))}")

@@ -92,8 +92,13 @@ def size_limit(path: str, max_file_size: int) -> int:
 
 _INDEX_ENTRY = re.compile(  # one entry of `git ls-files -s --debug -z`
     rb"(?P<mode>\d+) (?P<sha>[0-9a-f]+) (?P<stage>\d)\t(?P<path>[^\0]*)\0"
-    rb"  ctime: \d+:\d+\n  mtime: (?P<ms>\d+):(?P<mns>\d+)\n  dev: \d+\tino: \d+\n"
-    rb"  uid: \d+\tgid: \d+\n  size: (?P<size>\d+)\tflags: [0-9a-f]+\n")
+    rb"  ctime: (?P<cs>\d+):(?P<cns>\d+)\n  mtime: (?P<ms>\d+):(?P<mns>\d+)\n  dev: \d+\tino: \d+\n"
+    rb"  uid: \d+\tgid: \d+\n  size: (?P<size>\d+)\tflags: (?P<flags>[0-9a-f]+)\n")
+_SKIP_WORKTREE = 1 << 30  # the index flag of a sparse checkout's entries that are not on disk
+
+
+def _algorithm(sha: str) -> str:
+    return "sha256" if len(sha) == 64 else "sha1"
 
 
 @dataclass
@@ -163,9 +168,12 @@ class Snapshot:
         self.git_dir: str | None = None
         self.shallow = False
         self.worktree = False  # the work tree was read (uncommitted changes included), not a commit
-        self.changed: list[str] = []  # with worktree: paths that differ from HEAD
+        self._changed: list[str] | None = None  # with worktree: `changed`, once computed
+        self._head: dict[str, tuple[str, int]] | None = None  # with worktree: HEAD's (sha, size) per path
+        self._settings_excluded: list = []  # the settings' exclude globs, once applied
         self.from_disk: set[str] = set()  # with worktree: paths read from disk, not from a blob
         self.excluded_count = 0  # files left out by the project's `exclude` settings
+        self.rev_given = False  # a revision was named (--rev), not the checkout's HEAD or work tree
         self._blobs: BlobReader | None = None
         self._contents: dict[str, bytes] = {}  # in-memory snapshots (rule examples)
         self._texts: OrderedDict[str, str | None] = OrderedDict()
@@ -191,6 +199,8 @@ class Snapshot:
         is_git_dir = os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects"))
         if is_git_dir:
             # a bare repository or mirror (possibly without a config file): every call names it
+            if worktree == "staged":
+                raise UnusableInput(f"{path}: --staged needs a checkout; a bare repository has no index")
             git = Git(root, git_dir=root)
         else:
             git = Git(root)
@@ -208,6 +218,8 @@ class Snapshot:
             if top is None or os.path.realpath(top) != os.path.realpath(root):
                 if rev:
                     raise UnusableInput(f"{path}: --rev needs a git repository, and this is a plain directory")
+                if worktree == "staged":
+                    raise UnusableInput(f"{path}: --staged needs a git checkout, and this is a plain directory")
                 snap._walk_directory()
                 if top is not None:
                     snap.warn(".", f"inside the git repository {top} but not its root: "
@@ -227,6 +239,13 @@ class Snapshot:
                 raise UnusableInput(f"{path}: unknown revision {rev!r}")
             if is_git_dir:
                 raise UnusableInput(f"{path}: git repository has no commits")
+            if worktree == "staged":  # the first commit: what is staged for it, nothing else
+                snap._blobs = BlobReader(git)
+                snap._head = {}
+                snap._overlay_work_tree(staged_only=True, git=git)
+                if not snap.files:
+                    raise UnusableInput(f"{path}: nothing is staged for the first commit")
+                return snap
             snap._walk_directory()
             if not snap.files:
                 raise UnusableInput(f"{path}: git repository has no commits and no files")
@@ -234,6 +253,7 @@ class Snapshot:
             return snap
         snap.git = git
         snap.commit = commit
+        snap.rev_given = rev is not None
         owner = os.stat(snap.git_dir).st_uid
         if hasattr(os, "geteuid") and owner != os.geteuid():
             snap.warn(".", f"owned by another user (uid {owner}): read anyway, with git's ownership check "
@@ -253,61 +273,87 @@ class Snapshot:
             snap._overlay_work_tree(staged_only=worktree == "staged")
         return snap
 
-    def _overlay_work_tree(self, staged_only: bool = False) -> None:
-        """Replace HEAD's listing by the work tree's: index entries whose file on disk is unchanged
-        (same size and modification time as the index recorded, and not written in the index's
-        last second: git's racy check) keep their blob; changed and untracked files are read from
-        disk. git itself is asked nothing that could run a filter: ls-files only reads the index
-        and .gitignore files, and the comparison with the disk is made here."""
+    def _overlay_work_tree(self, staged_only: bool = False, git: Git | None = None) -> None:
+        """Replace HEAD's listing by the work tree's. An index entry whose file on disk is
+        unchanged (same size, modification and change times as the index recorded, and not written
+        in the index's last second: git's racy check) keeps its blob; changed and untracked files
+        are read from disk; a sparse checkout's skip-worktree entries keep their blobs. What HEAD's
+        listing leaves out (virtualenvs, symlinks) stays out, so a clean checkout reads as its
+        commit. git is asked nothing that could run a filter: ls-files only reads the index and
+        .gitignore files, and the comparison with the disk is made here."""
+        git = git or self.git
         head = {path: (info.sha, info.size) for path, info in self.files.items()}
         index_file = os.path.join(self.git_dir, "index")
         try:
-            index_mtime_ns = os.stat(index_file).st_mtime_ns
-            staged = self.git.run("ls-files", "-s", "--debug", "-z")
-            untracked = b"" if staged_only else self.git.run("ls-files", "-z", "--others", "--exclude-standard")
+            index_mtime_ns = os.stat(index_file).st_mtime_ns if os.path.exists(index_file) else 0
+            staged = git.run("ls-files", "-s", "--debug", "-z")
+            untracked = b"" if staged_only else git.run("ls-files", "-z", "--others", "--exclude-standard")
         except (OSError, GitError) as exc:
             self.warn(".", f"cannot read the work tree's state ({exc}): audited the last commit")
             return
         self.files = {}
         self.from_disk = set()
         real_root = os.path.realpath(self.root)
+        entries = [(mo, mo.group("path").decode("utf-8", "surrogateescape")) for mo in _INDEX_ENTRY.finditer(staged)]
         untracked_paths = [raw.decode("utf-8", "surrogateescape") for raw in untracked.split(b"\0") if raw]
-        venvs = frozenset(PurePosixPath(p).parent.as_posix() for p in untracked_paths
+        venvs = frozenset(PurePosixPath(p).parent.as_posix() for p in (*untracked_paths, *(p for _, p in entries))
                           if PurePosixPath(p).name == "pyvenv.cfg")
-        for mo in _INDEX_ENTRY.finditer(staged):
+        inside: dict[str, bool] = {}  # folder -> whether it really lies inside the repository
+        for mo, path in entries:
             mode, sha, stage = mo.group("mode"), mo.group("sha").decode(), mo.group("stage")
-            path = mo.group("path").decode("utf-8", "surrogateescape")
-            if stage != b"0" and path in self.files:  # a conflict: one entry for the path
+            if (stage != b"0" and path in self.files) or mode in (b"160000", b"120000") or excluded(path, venvs):
+                continue  # a conflict's other stages; a submodule; a symlink (never followed, as in a commit)
+            size = int(mo.group("size"))
+            if staged_only or int(mo.group("flags"), 16) & _SKIP_WORKTREE:
+                self.files[path] = FileInfo(path, size, sha)
                 continue
-            if staged_only:
-                if mode not in (b"160000", b"120000") and not excluded(path, venvs):
-                    self.files[path] = FileInfo(path, int(mo.group("size")), sha)
-                continue
-            self._add_from_disk(path, real_root, keep=(mode, sha, int(mo.group("size")),
-                                                      int(mo.group("ms")) * 10**9 + int(mo.group("mns")),
-                                                      index_mtime_ns))
+            self._add_from_disk(path, real_root, inside, keep=(
+                sha, size, int(mo.group("ms")) * 10**9 + int(mo.group("mns")),
+                int(mo.group("cs")) * 10**9 + int(mo.group("cns")), index_mtime_ns))
         for path in untracked_paths:
             if not excluded(path, venvs):
-                self._add_from_disk(path, real_root)
+                self._add_from_disk(path, real_root, inside)
         self._sorted = None
-        self.changed = sorted(p for p in set(head) | set(self.files) if self._differs(p, head.get(p)))
+        self._head = head
         self.worktree = "staged" if staged_only else True
 
+    @property
+    def changed(self) -> list[str]:
+        """With a work tree read: the paths that differ from HEAD (added, deleted or changed),
+        among those not excluded by the settings; computed once, when first asked."""
+        if self._changed is None:
+            head = self._head or {}
+            self._changed = sorted(p for p in set(head) | set(self.files)
+                                   if not self._excluded_by_settings(p) and self._differs(p, head.get(p)))
+        return self._changed
+
     def _differs(self, path: str, head: tuple[str, int] | None) -> bool:
-        """Whether the file read now differs from HEAD's (added, deleted or changed). A file too
-        large to read is compared by size."""
+        """Whether the file read now differs from HEAD's. A file too large to read is compared by
+        size; a file that differs only by CRLF line ends (git's eol conversion) does not differ."""
         info = self.files.get(path)
         if head is None or info is None:
             return True
-        if info.sha is None and path in self.from_disk:
-            limit = size_limit(path, self.max_file_size)
-            if info.size > limit:
-                return info.size != head[1]
+        if path not in self.from_disk:
+            return info.sha != head[0]
+        too_large = info.size > size_limit(path, self.max_file_size)
+        if too_large:
+            return info.size != head[1]
+        if info.sha is None:
             self.read_bytes(path)  # hashes it; a warning it gives is the one the audit would give
-        return info.sha != head[0]
+        if info.sha is None or info.sha == head[0]:
+            return info.sha is None
+        data = self.read_bytes(path)
+        return not (data is not None and b"\r\n" in data
+                    and git_blob_sha(data.replace(b"\r\n", b"\n"), _algorithm(info.sha)) == head[0])
 
-    def _add_from_disk(self, path: str, real_root: str, keep: tuple | None = None) -> None:
-        if excluded(path):
+    def _add_from_disk(self, path: str, real_root: str, inside: dict[str, bool], keep: tuple | None = None) -> None:
+        folder = os.path.dirname(path)
+        if folder not in inside:  # a folder that is a symlink out of the repository: nothing in it is read
+            real = os.path.realpath(os.path.join(self.root, folder))
+            inside[folder] = real == real_root or real.startswith(real_root + os.sep)
+            if not inside[folder]:
+                self.warn(folder, "symlink points outside the repository; not followed")
+        if not inside[folder]:
             return
         full = os.path.join(self.root, path)
         try:
@@ -315,22 +361,18 @@ class Snapshot:
         except OSError:
             return  # deleted in the work tree
         if stat.S_ISLNK(st.st_mode):
-            if not self._check_link(full, path, real_root) or not os.path.isfile(full):
-                return
-            st = os.stat(full)
-        elif not stat.S_ISREG(st.st_mode):
+            self._check_link(full, path, real_root)  # warned about as in a commit, and never followed
+            return
+        if not stat.S_ISREG(st.st_mode):
             return  # a FIFO, socket or device; a submodule's directory
         if keep is not None:
-            mode, sha, size, mtime_ns, index_mtime_ns = keep
-            if mode == b"160000":
-                return  # a submodule
-            if st.st_size == size and st.st_mtime_ns == mtime_ns and mtime_ns < index_mtime_ns - 10**9:
+            sha, size, mtime_ns, ctime_ns, index_mtime_ns = keep
+            if (st.st_size == size and st.st_mtime_ns == mtime_ns and st.st_ctime_ns == ctime_ns
+                    and mtime_ns < index_mtime_ns - 10**9):
                 self.files[path] = FileInfo(path, st.st_size, sha)
                 return
         self.files[path] = FileInfo(path, st.st_size)
         self.from_disk.add(path)
-
-
 
     @classmethod
     def from_files(cls, files: dict[str, str | bytes], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> "Snapshot":
@@ -431,11 +473,15 @@ class Snapshot:
         from .globs import PathGlob
 
         patterns = [PathGlob(g, anywhere=not ("/" in g.rstrip("/")), below=True) for g in globs]
+        self._settings_excluded = patterns
         gone = [p for p in self.files if any(rx.match(p) for rx in patterns)]
         for p in gone:
             del self.files[p]
         self.excluded_count += len(gone)
         self._sorted = None
+
+    def _excluded_by_settings(self, path: str) -> bool:
+        return any(rx.match(path) for rx in self._settings_excluded)
 
     def warn(self, path: str, message: str) -> None:
         for recorder in self._recorders:

@@ -24,6 +24,9 @@ def scenarios(tmp_path_factory):
     make("test-added", lambda r: commit(r, "test the model", {"tests/test_model.py": MODEL_TEST}))
     make("canary-added", lambda r: commit(r, "canary rollout", {"deploy/kserve/inference-service.yaml": CANARY}))
     make("secret-committed", lambda r: commit(r, "add config", {"config/settings.yaml": f'github_token: "{SECRET_VALUE}"\n'}))
+    make("secret-with-settings-that-hide-it", lambda r: commit(r, "add config", {
+        "config/settings.yaml": f'github_token: "{SECRET_VALUE}"\n',
+        "pyproject.toml": "[tool.mlscorecard]\ndisable = ['secrets/committed-credential']\nexclude = ['config/**']\n"}))
     make("no-change", lambda r: commit(r, "empty"))
     make("lines-shifted", lambda r: commit(r, "a longer docstring", {"train.py": '"""More words."""\n\n\n' + train}))
 

@@ -93,15 +93,16 @@ def test_github_target_from_the_actions_environment(tmp_path):
     assert github_target(env, "http://127.0.0.1:1", "a/b", 5).number == 5
 
 
-def test_workflow_run_takes_the_number_from_the_diff_only_for_the_runs_head_commit(tmp_path):
+def test_workflow_run_never_takes_the_number_from_the_diff(tmp_path):
+    """A fork's workflow wrote the artifact: the pull request number in it could name any pull
+    request or issue, even for the run's own head commit. Only the event or --pr decide."""
     event = tmp_path / "event.json"
     diff = {"head": {"commit": "d" * 40}, "context": {"pr": 31}}
     env = {"GITHUB_REPOSITORY": "org/repo", "GITHUB_EVENT_PATH": str(event)}
     event.write_text(json.dumps({"workflow_run": {"head_sha": "d" * 40, "pull_requests": []}}))
-    assert github_target(env, None, None, None, diff).number == 31
-    event.write_text(json.dumps({"workflow_run": {"head_sha": "e" * 40, "pull_requests": []}}))
-    with pytest.raises(HostError, match="no pull request number"):
+    with pytest.raises(HostError, match="give --pr N"):
         github_target(env, None, None, None, diff)
+    assert github_target(env, None, None, 12, diff).number == 12
     event.write_text(json.dumps({"workflow_run": {"head_sha": "e" * 40, "pull_requests": [{"number": 8}]}}))
     assert github_target(env, None, None, None, diff).number == 8
 

@@ -76,6 +76,15 @@ def test_canary_added_raises_infra_6(scenarios, tmp_path):
     assert any(e["rule"].startswith("canary/") for e in d["evidence"]["gained"])
 
 
+def test_a_change_cannot_turn_off_the_rules_that_judge_it(scenarios, tmp_path):
+    """Settings come from the base for both sides: a head (a fork) that disables the secrets rule
+    and excludes the file it adds still shows the committed secret as a new problem."""
+    d = diff_json(scenarios["secret-with-settings-that-hide-it"], tmp_path)
+    assert any(p["rule"] == "secrets/committed-credential" and p["path"] == "config/settings.yaml"
+               for p in d["new_problems"]), d["new_problems"]
+    assert SECRET_VALUE[:6] not in json.dumps(d)
+
+
 def test_secret_committed_is_a_new_problem_and_its_value_never_shows(scenarios, tmp_path):
     d = diff_json(scenarios["secret-committed"], tmp_path)
     secrets = [p for p in d["new_problems"] if p["kind"] == "committed-secret"]

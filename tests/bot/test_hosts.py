@@ -219,7 +219,10 @@ def test_two_workflow_flow_diff_in_pull_request_then_comment_in_workflow_run(sce
         monkeypatch.setenv("GITHUB_API_URL", fake.url)
         monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
         monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-        posted = CliRunner().invoke(comment_command, ["github", "--from", str(diff_file)])
+        # the trusted workflow looked the pull request up (README) and passes it; the diff's own
+        # number is never taken
+        assert CliRunner().invoke(comment_command, ["github", "--from", str(diff_file)]).exit_code == 2
+        posted = CliRunner().invoke(comment_command, ["github", "--from", str(diff_file), "--pr", "7"])
         assert posted.exit_code == 0, posted.output
         assert "created on github org/repo #7" in posted.stderr
         body = fake.comments[0]["body"]

@@ -42,14 +42,16 @@ def default_base(path: str, head: str) -> str:
                         "give --base REV (a shallow checkout needs fetch-depth: 0)")
 
 
-def audit_json(path: str, rev: str, cache_dir: Path | None | bool, jobs: int | None = None) -> dict[str, Any]:
-    """The JSON report (schema_version 1) of `path` at `rev`, as a dict."""
+def audit_json(path: str, rev: str, cache_dir: Path | None | bool, jobs: int | None = None,
+               settings_from: str | None = None) -> dict[str, Any]:
+    """The JSON report (schema_version 1) of `path` at `rev`, as a dict. settings_from: the
+    revision whose project settings apply (the base's, for both sides of a change: a pull
+    request from a fork must not be able to disable or add the rules that judge it)."""
     from ..audit import run_audit
-    from ..heuristics import load_heuristics
     from ..reports.json_report import to_dict
 
-    result = run_audit(path, rev, cache_dir=cache_dir, jobs=jobs)
-    return to_dict(result, load_heuristics())
+    result = run_audit(path, rev, cache_dir=cache_dir, jobs=jobs, settings_from=settings_from)
+    return to_dict(result, result.heuristics)
 
 
 def _warm_cache(cache_dir: Path | None | bool) -> bool:
@@ -88,13 +90,13 @@ def diff_revisions(path: str, base: str | None, head: str | None, cache_dir: Pat
     if parallel is None:
         parallel = _warm_cache(cache_dir) and _side_by_side()
     if not parallel:
-        return compare(audit_json(path, base, cache_dir, jobs), audit_json(path, head, cache_dir, jobs))
+        return compare(audit_json(path, base, cache_dir, jobs), audit_json(path, head, cache_dir, jobs, base))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
         base_future = pool.submit(audit_json, path, base, cache_dir, jobs)
-        head_report = audit_json(path, head, cache_dir, jobs)
+        head_report = audit_json(path, head, cache_dir, jobs, base)
         base_report = base_future.result()  # an UnusableInput in the child is raised here
     return compare(base_report, head_report)
 

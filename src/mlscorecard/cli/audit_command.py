@@ -40,8 +40,9 @@ SUFFIX = {"terminal": "txt", "markdown": "md", "json": "json", "html": "html", "
               help="Exit 1 when the ML Test Score (0-14) is below N.")
 @click.option("--fail-under-robustness", type=click.IntRange(0, 88), default=None,
               help="Exit 1 when the ML System Robustness Score (0-88) is below N.")
-@click.option("--fail-on-problems", is_flag=True, default=None, help="Exit 1 when a committed secret is found.")
-@click.option("--count-examples", is_flag=True, default=None,
+@click.option("--fail-on-problems/--no-fail-on-problems", default=None,
+              help="Exit 1 when a committed secret is found (the --no- form overrides the settings).")
+@click.option("--count-examples/--no-count-examples", default=None,
               help="Count evidence in examples, tutorials, docs' code, vendored and generated code (kept apart by default).")
 @click.option("--gate", multiple=True, metavar="ITEM", help="Exit 1 when this rubric item is at level none (score 0).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,

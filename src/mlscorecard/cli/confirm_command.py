@@ -37,7 +37,9 @@ def _parse_value(item_id: str, value: str, rubric_id: str) -> dict:
               help="Confirmations file to write (default: PATH/.mlscorecard.yml).")
 @click.option("--rev", default=None, help="The commit being confirmed (default HEAD).")
 @click.option("--all", "walk_all", is_flag=True, help="Interactive: walk every item, not only those that need a human.")
-def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all):
+@click.option("--proposals/--no-proposals", default=True, show_default=True,
+              help="Interactive: first ask about the items the project's kind suggests are not applicable.")
+def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all, proposals):
     """Record human answers in the confirmations file (interactive unless --set is given).
 
     Each answer stores who, when, at which commit and what evidence the audit showed, so later
@@ -83,10 +85,20 @@ def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all):
             click.echo(f"{item_id}: recorded in {target}")
         return
 
-    todo = [(rid, i) for rid, i in items.values() if walk_all or (i.needs_confirmation and not i.confirmed)]
+    profile = result.facts.get("profile") or {}
+    suggested = {p["item"]: p["reason"] for p in profile.get("proposed_not_applicable", [])} if proposals else {}
+    todo = [(rid, i) for rid, i in items.values()
+            if walk_all or i.id in suggested or (i.needs_confirmation and not i.confirmed)]
     sections = result.rubrics["ml-test-score"].groups
-    # the lowest ML Test Score section first (answers there move the final score), then robustness
-    todo.sort(key=lambda t: (t[0] != "ml-test-score", sections.get(t[1].group, 0) if t[0] == "ml-test-score" else 0))
+    # first what the project's kind suggests is not applicable (a question with a default), then
+    # the lowest ML Test Score section (answers there move the final score), then robustness
+    todo.sort(key=lambda t: (t[1].id not in suggested, t[0] != "ml-test-score",
+                             sections.get(t[1].group, 0) if t[0] == "ml-test-score" else 0))
+    if suggested:
+        acc = profile["if_accepted"]
+        click.echo(f"This looks like {profile['description']}: {len(suggested)} item(s) usually do not apply; "
+                   f"accepting all gives ML Test Score {acc['ml-test-score']} and Robustness {acc['robustness']} "
+                   f"(now {result.rubrics['ml-test-score'].score} and {result.rubrics['robustness'].score}).")
     if not todo:
         click.echo("Nothing needs confirmation.")
         return
@@ -101,7 +113,11 @@ def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all):
             click.echo(f"  evidence: {e.location}  {e.summary}")
         click.echo(f"  question: {d['question']}")
         choices = "none/manual/automated" if rid == "ml-test-score" else "0-4"
-        answer = click.prompt(f"  answer ({choices}, na, skip, quit)", default="skip", show_default=False).strip()
+        if item.id in suggested:
+            click.echo(f"  suggested: not applicable ({suggested[item.id]}); press Enter to accept")
+        default = "na" if item.id in suggested else "skip"
+        answer = click.prompt(f"  answer ({choices}, na, skip, quit)", default=default,
+                              show_default=item.id in suggested).strip()
         if answer.lower() in ("q", "quit"):
             break
         if answer.lower() in ("", "s", "skip"):
@@ -111,7 +127,8 @@ def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all):
         except click.BadParameter as exc:
             click.echo(f"  {exc.message}; skipped")
             continue
-        item_reason = click.prompt("  reason it does not apply", default="") if parsed.get("not_applicable") else None
+        item_reason = click.prompt("  reason it does not apply", default=suggested.get(item.id, "")) \
+            if parsed.get("not_applicable") else None
         if parsed.get("not_applicable") and not item_reason:
             click.echo("  not applicable needs a reason; skipped")
             continue

@@ -51,11 +51,12 @@ def github_pr_number(env: Mapping[str, str], diff: dict[str, Any] | None) -> int
         prs = run.get("pull_requests") or []
         if prs and isinstance(prs[0], dict) and isinstance(prs[0].get("number"), int):
             return prs[0]["number"]
-        # a pull request from a fork is not listed: trust the number the diff recorded only for the
-        # commit this run was triggered by (the artifact comes from that run)
-        recorded = ((diff or {}).get("context") or {}).get("pr")
-        if isinstance(recorded, int) and run.get("head_sha") and run.get("head_sha") == (diff or {}).get("head", {}).get("commit"):
-            return recorded
+        # A pull request from a fork is not listed. The number the diff recorded is not taken: the
+        # artifact was made by the fork's own workflow and could name any pull request or issue.
+        # The trusted workflow looks it up (README: `gh api .../pulls?head=...`) and passes --pr.
+        raise HostError("this workflow_run names no pull request (a pull request from a fork): look the number "
+                        "up in this trusted workflow from the run's head repository, branch and sha, and give --pr N "
+                        "(the number in the diff is never trusted)")
     return None
 
 

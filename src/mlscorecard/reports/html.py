@@ -60,12 +60,14 @@ def evidence_url(result: AuditResult, link_base: str | None) -> Callable[[Eviden
             return lambda e: f"{local}/{sarif_uri(e.path)}"
         return lambda e: None
 
-    def on_host(e: Evidence) -> str:
+    changed = set(result.changed)  # read from the work tree: the commit on the host has another version
+    local = file_uri(result.repo_path).rstrip("/") if changed and os.path.isabs(result.repo_path) else None
+
+    def on_host(e: Evidence) -> str | None:
+        if e.path in changed:
+            return f"{local}/{sarif_uri(e.path)}" if local else None
         line = e.line if e.cell is None and e.line else None
-        try:
-            return remote.blob(commit, e.path, line)
-        except UnicodeEncodeError:  # a file name that is not UTF-8: encode its bytes, as SARIF does
-            return remote.blob(commit, "", None) + sarif_uri(e.path) + (f"#L{line}" if line else "")
+        return remote.blob(commit, e.path, line)  # a name that is not UTF-8 is quoted from its bytes
 
     return on_host
 

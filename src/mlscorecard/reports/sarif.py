@@ -95,7 +95,8 @@ def to_sarif(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"ml-test-score": mts.score, "robustness": result.rubrics["robustness"].score,
-                       "commit": result.commit},
+                       "commit": result.commit, "source": result.source,
+                       "profile": (result.facts.get("profile") or {}).get("kind")},
     }
     if result.repo_path.startswith("/"):
         run["originalUriBaseIds"] = {"SRCROOT": {"uri": file_uri(result.repo_path)}}

@@ -77,6 +77,16 @@ def scope_lines(result: AuditResult) -> list[str]:
         by = ", ".join(f"{k} {v}" for k, v in apart["by_scope"].items())
         out.append(terminal_text(f"Kept apart, not scored: {len(apart['evidence'])} piece(s) of evidence in {by} "
                                  "(--count-examples counts them)"))
+    prof = result.facts.get("profile") or {}
+    if prof:
+        out.append(terminal_text(f"Profile: {prof['description']} ({'; '.join(prof['reasons'])})"))
+        if prof.get("proposed_not_applicable"):
+            acc = prof["if_accepted"]
+            ids = ", ".join(p["item"] for p in prof["proposed_not_applicable"])
+            out.append(terminal_text(
+                f"  proposed not applicable for this kind of project: {ids}; with them accepted: ML Test Score "
+                f"{acc['ml-test-score']}, Robustness {acc['robustness']} (strict scores below; `mlscorecard confirm` "
+                "asks about them first)"))
     missing = cov.get("ci_commands_not_followed") or []
     if missing:
         out.append(terminal_text(f"CI runs {len(missing)} script(s) the repository does not hold: "
