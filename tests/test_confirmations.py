@@ -175,3 +175,11 @@ def test_a_confirmations_link_out_of_the_repository_never_changes_a_score(repo_f
     (repo / ".mlscorecard.yml").unlink()
     (repo / ".mlscorecard.yml").symlink_to("answers.yml")
     assert run_audit(str(repo), cache_dir=False).rubrics["ml-test-score"].items["infra-6"].confirmed["level"] == "manual"
+
+
+def test_a_huge_confirmations_file_is_a_warning_not_a_memory_bill(tmp_path):
+    (tmp_path / "train.py").write_text("import random\nrandom.seed(0)\n")
+    (tmp_path / ".mlscorecard.yml").write_text("confirmations:\n" + "  # padding\n" * 200_000)
+    result = run_audit(str(tmp_path), cache_dir=False)
+    assert any(w.path == ".mlscorecard.yml" and "larger than 1048576 bytes" in w.message for w in result.warnings)
+    assert result.rubrics["ml-test-score"].items["infra-1"].level == "manual"

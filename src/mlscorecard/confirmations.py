@@ -133,6 +133,9 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+MAX_CONFIRMATIONS_BYTES = 1 << 20  # the committed file is held to the snapshot's size limit too
+
+
 def _inside(link: Path, root: Path) -> bool:
     try:
         return link.resolve().is_relative_to(root.resolve())
@@ -156,6 +159,9 @@ def find_confirmations(path: str, snap: Snapshot, explicit: str | None) -> tuple
         # the repository's own answers live in the repository: a link out of it is not followed
         raise OSError(0, "symlink points outside the repository; not followed")
     if on_disk.is_file():
+        size = on_disk.stat().st_size
+        if size > MAX_CONFIRMATIONS_BYTES:  # answers for 50 items are a few KB; this is not one
+            raise OSError(0, f"larger than {MAX_CONFIRMATIONS_BYTES} bytes ({size}); not read")
         return DEFAULT_FILE, on_disk.read_text(encoding="utf-8")
     if snap.exists(DEFAULT_FILE):
         text = snap.read_text(DEFAULT_FILE)
