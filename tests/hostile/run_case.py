@@ -53,9 +53,22 @@ def run(target: str, outdir: Path, cache: str, options: list[str]) -> dict:
     summary["seconds"] = time.perf_counter() - start
     # this process's peak plus the largest peak of the processes it started (workers, git): an
     # upper bound of the tree's peak when one child runs at a time, near it with a pool of two
-    summary["max_rss_kib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                              + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    summary["max_rss_kib"] = _own_peak_kib() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return summary
+
+
+def _own_peak_kib() -> int:
+    """This process's peak RSS since it started running this program. Linux's ru_maxrss also
+    keeps the peak of the image before exec — the forked pytest process that started us, whose
+    size grows with every test that ran before — so it is read from VmHWM, which exec resets."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":
