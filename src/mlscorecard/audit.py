@@ -120,9 +120,16 @@ def run_audit(
     try:
         # settings_from: the settings (and own rules) of another revision — the PR bot reads the
         # base's for both sides, so a change cannot disable the rules that would judge it
-        source = Snapshot.open(path, settings_from) if settings_from and settings_from != rev else snap
+        source = snap
+        if settings_from and settings_from != rev:
+            from .project_config import PYPROJECT, SETTINGS_FILE
+
+            source = Snapshot.open(path, settings_from, only=[SETTINGS_FILE, PYPROJECT])
         try:
             settings = read_settings(source, config, isolated).merged(**(overrides or {}))
+            if settings.rules_dir and source is not snap:  # the other revision's own rules, too
+                source.close()
+                source = Snapshot.open(path, settings_from, only=[settings.rules_dir])
             heur = project_heuristics(source, settings, heur)
         finally:
             if source is not snap:

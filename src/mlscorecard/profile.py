@@ -126,12 +126,15 @@ def _scores_if_accepted(result, heur, proposed: list[dict[str, str]]) -> dict[st
     """The scores a person would get by answering "not applicable" to every proposal."""
     from .confirmations import rescore
 
-    trial = copy.copy(result)
-    trial.rubrics = copy.deepcopy(result.rubrics)
     reasons = {p["item"]: p["reason"] for p in proposed}
-    for rubric in trial.rubrics.values():
-        for item in rubric.items.values():
+    trial = copy.copy(result)  # shallow copies: rescore writes scores and reads items, nothing deeper
+    trial.rubrics = {}
+    for rid, rubric in result.rubrics.items():
+        twin = copy.copy(rubric)
+        twin.items = {iid: copy.copy(item) for iid, item in rubric.items.items()}
+        for item in twin.items.values():
             if item.id in reasons:
                 item.confirmed = {"not_applicable": True, "reason": reasons[item.id]}
+        trial.rubrics[rid] = twin
     rescore(trial, heur)
     return {"ml-test-score": trial.rubrics["ml-test-score"].score, "robustness": trial.rubrics["robustness"].score}

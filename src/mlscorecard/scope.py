@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 # scope name -> path pattern (matched against the repository-relative path)
@@ -22,6 +23,10 @@ SCOPES: dict[str, re.Pattern[str]] = {
     "generated": re.compile(r"(_pb2(_grpc)?\.pyi?$|\.pb\.go$|(^|/)(generated|autogen|openapi[_-]client|"
                             r"swagger[_-]client)/|(^|/)config/crd/(bases/)?[^/]+\.ya?ml$)", re.I),
 }
+
+# one search rules out most paths: none of the scopes' words is in them
+_ANY = re.compile(r"exampl|sampl|tutorial|demo|cookbook|quickstart|doc|vendor|third|3rdparty|external|_pb2|\.pb\.go|"
+                  r"generated|autogen|client|/crd/|^crd/|config/crd", re.I)
 
 # extension -> language, for code no rule reads
 UNREAD_LANGUAGES = {
@@ -35,8 +40,13 @@ KINDS = {".py": "python", ".pyi": "python", ".ipynb": "notebooks", ".yml": "yaml
          ".sh": "shell", ".tf": "terraform", ".js": "javascript", ".ts": "typescript"}
 
 
+@lru_cache(maxsize=65536)
 def scope_of(path: str) -> str | None:
-    """The scope a path is outside the project in (examples, docs, vendored, generated), or None."""
+    """The scope a path is outside the project in (examples, docs, vendored, generated), or None.
+    (Cached: the same paths are asked about for the coverage, every piece of evidence and the
+    profile.)"""
+    if not _ANY.search(path):
+        return None
     for name, rx in SCOPES.items():
         if rx.search(path):
             return name

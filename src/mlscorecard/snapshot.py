@@ -184,7 +184,7 @@ class Snapshot:
     # ------------------------------------------------------------------ construction
     @classmethod
     def open(cls, path: str, rev: str | None = None, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-             worktree: bool | str = False) -> "Snapshot":
+             worktree: bool | str = False, only: list[str] | None = None) -> "Snapshot":
         """A snapshot of a checkout, bare repository or directory. `rev` reads that commit from git
         objects; without it, `worktree` reads what a checkout's user sees (staged, modified and
         untracked files included; ignored files not), else HEAD's tree; worktree="staged" reads the
@@ -258,7 +258,9 @@ class Snapshot:
         if hasattr(os, "geteuid") and owner != os.geteuid():
             snap.warn(".", f"owned by another user (uid {owner}): read anyway, with git's ownership check "
                            "off for mlscorecard's own read-only git commands (your git config is unchanged)")
-        listing = git.start("ls-tree", "-r", "-l", "-z", commit)  # while the branch name is looked up
+        # while the branch name is looked up; `only`: these paths alone (the settings files of
+        # another revision, read without listing its whole tree)
+        listing = git.start("ls-tree", "-r", "-l", "-z", commit, *(["--", *only] if only else []))
         if rev:
             snap.ref = rev
         else:
