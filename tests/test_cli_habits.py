@@ -530,3 +530,10 @@ def test_a_reader_cannot_swallow_its_time_limit():
                     pass
             except Exception:  # what a careless reader does
                 pass
+
+
+def test_scripts_the_settings_exclude_are_not_reported_missing(repo_factory):
+    wf = "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: python utils/check.py\n      - run: bash ci/gone.sh\n"
+    repo = repo_factory([{"subject": "init", "files": {".github/workflows/ci.yml": wf, "utils/check.py": "x = 1\n",
+                                                       "pyproject.toml": "[tool.mlscorecard]\nexclude = ['utils/**']\n"}}])
+    assert report(str(repo))["facts"]["coverage"]["ci_commands_not_followed"] == ["ci/gone.sh"]

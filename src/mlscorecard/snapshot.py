@@ -482,6 +482,10 @@ class Snapshot:
         self.excluded_count += len(gone)
         self._sorted = None
 
+    def excluded_by_settings(self, path: str) -> bool:
+        """Whether the project's `exclude` settings left this path out."""
+        return self._excluded_by_settings(path)
+
     def _excluded_by_settings(self, path: str) -> bool:
         return any(rx.match(path) for rx in self._settings_excluded)
 
