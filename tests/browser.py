@@ -14,3 +14,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+
+
+def open_page(browser, url: str, width: int = 1280, height: int = 900):
+    """(page, requests): the page at `url`, and every URL it asked for (a self-contained page asks
+    for nothing but itself)."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    return page, requests

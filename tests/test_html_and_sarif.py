@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from mlscorecard.cli import main
 
-from browser import CHROMIUM, launch
+from browser import CHROMIUM, launch, open_page
 
 
 def cli(*args):
@@ -63,12 +63,9 @@ def test_html_renders_the_scores_in_headless_chromium(fixture_repos, tmp_path):
     report = tmp_path / "report.html"
     cli("audit", str(fixture_repos["production-service"]), "--format", "html", "--no-cache",
         "--confirmations", str(conf), "--output", str(report))
-    requests: list[str] = []
     with sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(report.as_uri())
+        page, requests = open_page(browser, report.as_uri())
         assert page.inner_text("#ml-score") == "3"
         assert page.inner_text("#ml-band") == "first pass at productionization"
         assert page.inner_text("#rob-score").startswith("37")

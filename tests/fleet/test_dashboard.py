@@ -14,7 +14,7 @@ from fleet_helpers import fleet_cli
 from gitrepo import git
 from mlscorecard.fleet.charts import sparkline
 
-from browser import CHROMIUM, launch  # noqa: E402
+from browser import CHROMIUM, launch, open_page  # noqa: E402
 HOSTILE = "<img src=x onerror=alert(1)>|`x`[a](http://evil)"
 
 
@@ -94,12 +94,9 @@ def test_dashboard_renders_in_headless_chromium(history, tmp_path):
     db, _first, second = history
     out = tmp_path / "fleet.html"
     fleet_cli("report", "--db", db, "--format", "html", "--output", out)
-    requests: list[str] = []
     with sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(out.as_uri())
+        page, requests = open_page(browser, out.as_uri())
         assert page.inner_text("#repo-count") == "4"
         assert page.inner_text("#audited-count") == "3" and page.inner_text("#failed-count") == "1"
         assert page.inner_text("#regression-count") == "1"
