@@ -218,3 +218,14 @@ def test_a_confirmed_item_whose_evidence_the_change_removes_is_stale(tmp_path):
     assert "look at again" in run_diff((repo, base, head), tmp_path, "--format", "markdown").stdout
     assert "infra-1 stays manual (the evidence alone: manual → none; a confirmation decides)" in \
         run_diff((repo, base, head), tmp_path).stdout
+
+
+def test_several_formats_from_one_diff(scenarios, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    run_diff(scenarios["seed-removed"], tmp_path, "--format", "json", "-o", str(out / "d.json"),
+             "--format", "markdown", "-o", str(out / "d.md"), "--format", "sarif", "-o", str(out / "d.sarif"))
+    assert json.loads((out / "d.json").read_text())["schema"] == "mlscorecard-diff/1"
+    assert "infra-1" in (out / "d.md").read_text()
+    assert json.loads((out / "d.sarif").read_text())["version"] == "2.1.0"
+    run_diff(scenarios["seed-removed"], tmp_path, "--format", "json", "--format", "sarif", code=2)

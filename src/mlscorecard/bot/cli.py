@@ -72,16 +72,17 @@ def _with_revisions(fn):
 
 @click.command("diff")
 @_with_revisions
-@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="terminal", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
-              help="Write to FILE instead of stdout.")
+@click.option("--format", "formats", type=click.Choice(DIFF_FORMATS), multiple=True,
+              help="Output format (default terminal); repeat for several, each with its --output.")
+@click.option("--output", "-o", "outputs", type=click.Path(dir_okay=False, path_type=str), multiple=True,
+              help="Write to FILE instead of stdout; repeat once per --format, in the same order.")
 @click.option("--fail-on-regression", is_flag=True,
               help="Exit 1 when the ML Test Score drops or a --gate item gets worse.")
 @click.option("--gate", "gates", multiple=True, metavar="ITEM",
               help="An item (e.g. infra-1, security.access-control) that must not get worse. Repeatable.")
 @click.option("--link-base", default=None, metavar="URL",
               help="Markdown: link evidence to URL/path#Lline (e.g. https://github.com/org/repo/blob/HEAD_SHA).")
-def diff_command(path, base, head, cache_dir, no_cache, jobs, fmt, output, fail_on_regression, gates, link_base):
+def diff_command(path, base, head, cache_dir, no_cache, jobs, formats, outputs, fail_on_regression, gates, link_base):
     """What the change BASE..HEAD does to the scores of the repository at PATH.
 
     Both sides are read from git objects (nothing is checked out; bare repositories work) and
@@ -89,8 +90,14 @@ def diff_command(path, base, head, cache_dir, no_cache, jobs, fmt, output, fail_
     """
     from ..diff import regressed, render_diff
 
-    diff = _compute(path, base, head, cache_dir, no_cache, jobs)
-    _write(render_diff(fmt, diff, link_base=link_base), output)
+    formats = formats or ("terminal",)
+    if outputs and len(outputs) != len(formats):
+        raise click.UsageError(f"{len(outputs)} --output for {len(formats)} --format: give one per format, in order")
+    if len(formats) > 1 and not outputs:
+        raise click.UsageError("several formats need --output FILE for each")
+    diff = _compute(path, base, head, cache_dir, no_cache, jobs)  # once, whatever the number of formats
+    for fmt, output in zip(formats, outputs or (None,)):
+        _write(render_diff(fmt, diff, link_base=link_base), output)
     why = regressed(diff, tuple(gates))
     if fail_on_regression and why:
         click.echo(f"mlscorecard: regression: {'; '.join(why)}", err=True)
