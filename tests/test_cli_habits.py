@@ -537,3 +537,33 @@ def test_scripts_the_settings_exclude_are_not_reported_missing(repo_factory):
     repo = repo_factory([{"subject": "init", "files": {".github/workflows/ci.yml": wf, "utils/check.py": "x = 1\n",
                                                        "pyproject.toml": "[tool.mlscorecard]\nexclude = ['utils/**']\n"}}])
     assert report(str(repo))["facts"]["coverage"]["ci_commands_not_followed"] == ["ci/gone.sh"]
+
+
+def test_excluding_everything_yaml_keeps_the_answers(repo_factory):
+    repo = repo_factory([{"subject": "init", "files": {"train.py": SEED, ".mlscorecard.yml": (
+        "exclude: ['*.yml']\nconfirmations:\n  infra-6: {level: manual, by: me}\n")}}])
+    for args in ((), ("--rev", "HEAD"), ("--staged",)):
+        rep = report(str(repo), *args)
+        assert rep["rubrics"]["ml-test-score"]["items"]["infra-6"]["confirmed"]["level"] == "manual", args
+
+
+def test_own_rules_with_atomic_groups_are_accepted():
+    from mlscorecard.heuristics import _nested_repeat
+
+    assert not _nested_repeat(r"(?>ab)") and _nested_repeat(r"(?>a+)+") and _nested_repeat(r"(a)(?(1)(a+)+|b)")
+
+
+def test_a_comment_in_the_readme_does_not_make_a_template(repo_factory):
+    readme = "# Fraud model\n\n```sh\n# download the starter data\nmake data\n```\n"
+    files = {"README.md": readme, "serve/app.py": "from fastapi import FastAPI\napp = FastAPI()\n", "train.py": SEED}
+    assert report(str(repo_factory([{"subject": "init", "files": files}])))["facts"]["profile"]["kind"] == "service"
+    titled = {**files, "README.md": "# A starter template for ML services\n"}
+    assert report(str(repo_factory([{"subject": "init", "files": titled}])))["facts"]["profile"]["kind"] == "template"
+
+
+def test_config_naming_a_pyproject_without_our_table(repo_factory, tmp_path):
+    other = tmp_path / "pyproject.toml"
+    other.write_text("[project]\nname = 'x'\n")
+    res = cli("audit", str(repo_factory([{"subject": "init", "files": {"train.py": SEED}}])), "--no-cache",
+              "--config", str(other))
+    assert res.exit_code == 2 and "no [tool.mlscorecard] table" in res.stderr

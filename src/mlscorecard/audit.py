@@ -39,7 +39,7 @@ def security_facts(snap: Snapshot, codeowners: dict | None) -> dict:
 
 def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jobs: int | None = None,
                    confirmations: str | None = None, settings: Settings | None = None,
-                   progress=None) -> AuditResult:
+                   progress=None, answers: tuple[str | None, str | None] | None = None) -> AuditResult:
     """Audit one snapshot; confirmations: an explicit confirmations file (default: .mlscorecard.yml);
     settings: the project's (exclusions already applied to the snapshot; disabled rules never count)."""
     settings = settings or Settings()
@@ -78,7 +78,7 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
         uncommitted=len(snap.changed) if snap.worktree else None,  # staged or work tree
         changed=list(snap.changed) if snap.worktree else [],
     )
-    merge_into(result, heur, snap, snap.root, confirmations)
+    merge_into(result, heur, snap, snap.root, confirmations, answers)
     result.facts["profile"] = profile_facts(snap, facts, result, heur, cache)  # after the answers: it proposes the rest
     return redact_result(result, secret_redactor(snap, heur, evidence + apart))
 
@@ -112,7 +112,7 @@ def run_audit(
     rather than HEAD's tree — what `mlscorecard audit` does unless told --committed.
     config: a settings file to use instead of the project's; isolated: no settings file at all;
     overrides: Settings fields from the command line, over the file's; settings_from: a revision
-    whose settings to use instead of those of `rev`."""
+    whose settings, own rules and confirmations to use instead of those of `rev`."""
     if confirmations and not Path(confirmations).is_file():
         raise UnusableInput(f"{confirmations}: confirmations file not found")
     heur = load_heuristics()
@@ -120,13 +120,18 @@ def run_audit(
     try:
         # settings_from: the settings (and own rules) of another revision — the PR bot reads the
         # base's for both sides, so a change cannot disable the rules that would judge it
-        source = snap
+        source, answers = snap, None
         if settings_from and settings_from != rev:
             from .project_config import PYPROJECT, SETTINGS_FILE
 
             source = Snapshot.open(path, settings_from, only=[SETTINGS_FILE, PYPROJECT])
         try:
             settings = read_settings(source, config, isolated).merged(**(overrides or {}))
+            if source is not snap and not confirmations:  # the other revision's answers, too
+                from .confirmations import DEFAULT_FILE
+
+                text = source.read_text(DEFAULT_FILE) if source.exists(DEFAULT_FILE) else None
+                answers = (DEFAULT_FILE, text) if text is not None else (None, None)
             if settings.rules_dir and source is not snap:  # the other revision's own rules, too
                 source.close()
                 source = Snapshot.open(path, settings_from, only=[settings.rules_dir])
@@ -148,7 +153,7 @@ def run_audit(
         cache = BlobCache(directory, f"{__version__}:{heur.digest}:{code_digest()}")
     try:
         result = audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations, settings=settings,
-                                progress=progress)
+                                progress=progress, answers=answers)
         result.settings, result.heuristics = settings, heur
         return result
     finally:

@@ -151,7 +151,7 @@ def find_confirmations(path: str, snap: Snapshot, explicit: str | None) -> tuple
     if explicit:
         p = Path(explicit)
         return str(p), p.read_text(encoding="utf-8")
-    if snap.commit is not None and (snap.rev_given or snap.worktree == "staged"):
+    if snap.rev_given or snap.worktree == "staged":
         text = snap.read_text(DEFAULT_FILE) if snap.exists(DEFAULT_FILE) else None
         return (DEFAULT_FILE, text) if text is not None else (None, None)
     on_disk = Path(path) / DEFAULT_FILE
@@ -267,10 +267,12 @@ def rescore(result: AuditResult, heur: Heuristics) -> None:
     rob.band = band_for(heur.rubrics["robustness"].data["scoring"]["bands"], rob.score)
 
 
-def merge_into(result: AuditResult, heur: Heuristics, snap: Snapshot, path: str, explicit: str | None) -> None:
-    """Find, read and apply confirmations; problems with the file become warnings."""
+def merge_into(result: AuditResult, heur: Heuristics, snap: Snapshot, path: str, explicit: str | None,
+               answers: tuple[str | None, str | None] | None = None) -> None:
+    """Find, read and apply confirmations; problems with the file become warnings. answers:
+    (source, text) found elsewhere — the base revision's, for the head side of a diff."""
     try:
-        source, text = find_confirmations(path, snap, explicit)
+        source, text = answers if answers is not None else find_confirmations(path, snap, explicit)
     except (OSError, UnicodeDecodeError) as exc:
         result.warn(explicit or DEFAULT_FILE, f"cannot read confirmations: {getattr(exc, 'strerror', None) or exc}")
         rescore(result, heur)

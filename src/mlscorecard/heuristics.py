@@ -401,12 +401,17 @@ def _nested_repeat(pattern: str) -> bool:
     repeats = {parser.MAX_REPEAT, parser.MIN_REPEAT} | ({parser.POSSESSIVE_REPEAT} if hasattr(parser, "POSSESSIVE_REPEAT") else set())
     groups = {parser.SUBPATTERN} | ({parser.ATOMIC_GROUP} if hasattr(parser, "ATOMIC_GROUP") else set())
 
+    def body(op, arg):
+        """The items inside a group: SUBPATTERN's arg is (group, add, del, items); ATOMIC_GROUP's
+        is the items themselves."""
+        return arg[-1] if op == parser.SUBPATTERN else arg
+
     def only_repeats(items) -> bool:
         """Every element repeats (or is a group or alternative made only of repeats)."""
         for op, arg in items:
             if op in repeats:
                 continue
-            if op in groups and only_repeats(arg[-1]):
+            if op in groups and only_repeats(body(op, arg)):
                 continue
             if op == parser.BRANCH and all(only_repeats(b) for b in arg[1]):
                 continue
@@ -418,11 +423,13 @@ def _nested_repeat(pattern: str) -> bool:
             if op in repeats:
                 low, high, sub = arg
                 if (high == parser.MAXREPEAT or high > 1) and any(
-                        o in repeats or (o in groups and walk_has_repeat(a[-1])) for o, a in sub) and only_repeats(sub):
+                        o in repeats or (o in groups and walk_has_repeat(body(o, a))) for o, a in sub) and only_repeats(sub):
                     return True
                 if walk(sub):
                     return True
-            elif op in groups and walk(arg[-1]):
+            elif op in groups and walk(body(op, arg)):
+                return True
+            elif op == parser.GROUPREF_EXISTS and any(walk(b) for b in arg[1:] if b is not None):
                 return True
             elif op == parser.BRANCH and any(walk(b) for b in arg[1]):
                 return True
@@ -431,6 +438,6 @@ def _nested_repeat(pattern: str) -> bool:
         return False
 
     def walk_has_repeat(items) -> bool:
-        return any(op in repeats or (op in groups and walk_has_repeat(arg[-1])) for op, arg in items)
+        return any(op in repeats or (op in groups and walk_has_repeat(body(op, arg))) for op, arg in items)
 
     return walk(tree)

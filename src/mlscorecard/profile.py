@@ -26,7 +26,24 @@ _SERVING_ITEMS = ("infra-6", "infra-7", "monitor-2", "monitor-3", "monitor-4", "
                   "deployment.experimentation", "deployment.monitoring", "deployment.updates", "operations.roi")
 _DATA_ITEMS = ("data-1", "data-2", "data-3", "data-4", "data-5", "data-6", "data-7")
 _TEMPLATE_FILES = ("cookiecutter.json", "copier.yml", "copier.yaml")
-_TITLE_TEMPLATE = re.compile(r"^#\s.*\b(template|boilerplate|starter|skeleton|cookiecutter)\b", re.I | re.M)
+_TEMPLATE_WORDS = re.compile(r"\b(template|boilerplate|starter|skeleton|cookiecutter)\b", re.I)
+
+
+def _title(text: str) -> str:
+    """The README's first heading outside code fences (`# Title` or a setext/RST underline title)."""
+    fenced = False
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced or not line.strip():
+            continue
+        if line.startswith("# "):
+            return line[2:]
+        if i + 1 < len(lines) and re.fullmatch(r"(=+|-+|\*+)", lines[i + 1].strip() or "x"):
+            return line
+    return ""
 
 
 def _own(path: str) -> bool:
@@ -42,7 +59,8 @@ def declared(view) -> dict[str, Any]:
     readme = next((p for p in ("README.md", "README.rst", "README") if view.exists(p)), None)
     pyproject = view.read_text("pyproject.toml") if view.exists("pyproject.toml") else None
     return {
-        "template_readme": readme if readme and _TITLE_TEMPLATE.search((view.read_text(readme) or "")[:3000]) else None,
+        "template_readme": readme if readme and _TEMPLATE_WORDS.search(_title((view.read_text(readme) or "")[:3000]))
+        else None,
         "packaged": bool(view.exists("setup.py") or view.exists("setup.cfg")
                          or (pyproject and ("[project]" in pyproject or "[tool.poetry]" in pyproject))),
     }
@@ -51,8 +69,7 @@ def declared(view) -> dict[str, Any]:
 def classify(snap, facts, said: dict[str, Any]) -> tuple[str, list[str]]:
     """(kind, reasons) from the files and contexts the audit already has, and `declared`."""
     paths = snap.paths()
-    if any(p.rsplit("/", 1)[-1] in _TEMPLATE_FILES for p in paths) or any("{{" in p and "cookiecutter" in p
-                                                                          for p in paths):
+    if any(p in _TEMPLATE_FILES for p in paths) or any("{{" in p and "cookiecutter" in p for p in paths):
         return "template", ["a cookiecutter/copier template"]
     if said["template_readme"]:
         return "template", [f"{said['template_readme']} calls it a template"]

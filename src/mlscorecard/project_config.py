@@ -133,8 +133,11 @@ def _parse(source: str, text: str, toml: bool, discovered: bool = True) -> Setti
             raise UnusableInput(f"{source}: not valid TOML ({exc})") from None
         tool = data.get("tool")
         tool = tool if isinstance(tool, dict) else {}
-        table = tool.get("mlscorecard") if discovered else tool.get("mlscorecard", data)
+        named_pyproject = source.rsplit("/", 1)[-1] == PYPROJECT
+        table = tool.get("mlscorecard") if discovered or named_pyproject else tool.get("mlscorecard", data)
         if table is None:
+            if not discovered:
+                raise UnusableInput(f"{source}: no [tool.mlscorecard] table")
             return Settings()
         if not isinstance(table, dict):
             raise UnusableInput(f"{source}: [tool.mlscorecard] must be a table")

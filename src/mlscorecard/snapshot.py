@@ -476,7 +476,8 @@ class Snapshot:
 
         patterns = [PathGlob(g, anywhere=not ("/" in g.rstrip("/")), below=True) for g in globs]
         self._settings_excluded = patterns
-        gone = [p for p in self.files if any(rx.match(p) for rx in patterns)]
+        # the answers file is never left out: it is read whatever the globs say
+        gone = [p for p in self.files if p != ".mlscorecard.yml" and any(rx.match(p) for rx in patterns)]
         for p in gone:
             del self.files[p]
         self.excluded_count += len(gone)

@@ -27,6 +27,9 @@ def scenarios(tmp_path_factory):
     make("secret-with-settings-that-hide-it", lambda r: commit(r, "add config", {
         "config/settings.yaml": f'github_token: "{SECRET_VALUE}"\n',
         "pyproject.toml": "[tool.mlscorecard]\ndisable = ['secrets/committed-credential']\nexclude = ['config/**']\n"}))
+    make("seed-removed-and-answered", lambda r: commit(r, "drop the seed, answer for it", {
+        "train.py": train.replace("np.random.seed(0)\n", ""),
+        ".mlscorecard.yml": "confirmations:\n  infra-1: {level: manual, by: fork}\n"}))
     make("no-change", lambda r: commit(r, "empty"))
     make("lines-shifted", lambda r: commit(r, "a longer docstring", {"train.py": '"""More words."""\n\n\n' + train}))
 

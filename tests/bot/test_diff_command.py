@@ -85,6 +85,14 @@ def test_a_change_cannot_turn_off_the_rules_that_judge_it(scenarios, tmp_path):
     assert SECRET_VALUE[:6] not in json.dumps(d)
 
 
+def test_a_change_cannot_answer_for_what_it_breaks(scenarios, tmp_path):
+    """The head's own .mlscorecard.yml (a fork's) does not confirm the item it breaks: both sides
+    take the base's answers, so the gate still fails."""
+    d = diff_json(scenarios["seed-removed-and-answered"], tmp_path)
+    assert item(d, "infra-1")["direction"] == "worse"
+    run_diff(scenarios["seed-removed-and-answered"], tmp_path, "--fail-on-regression", "--gate", "infra-1", code=1)
+
+
 def test_secret_committed_is_a_new_problem_and_its_value_never_shows(scenarios, tmp_path):
     d = diff_json(scenarios["secret-committed"], tmp_path)
     secrets = [p for p in d["new_problems"] if p["kind"] == "committed-secret"]

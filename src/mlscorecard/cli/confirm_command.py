@@ -55,8 +55,9 @@ def confirm(path, sets, by, note, reason, links, conf_file, rev, walk_all, propo
         _die(f"{path} is a bare repository, which has no files to edit: give --file FILE, then commit "
              "that file to the repository as .mlscorecard.yml")
     try:
-        result = run_audit(path, rev, cache_dir=None, worktree=rev is None,
-                           confirmations=conf_file if conf_file and Path(conf_file).is_file() else None)
+        # the answers it shows are those of the file it writes (with --rev too)
+        mine = target.is_file() and (conf_file or (rev and not target.is_symlink()))
+        result = run_audit(path, rev, cache_dir=None, worktree=rev is None, confirmations=str(target) if mine else None)
         heur = result.heuristics
         doc = load_for_update(target)
     except UnusableInput as exc:

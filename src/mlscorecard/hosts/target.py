@@ -2,8 +2,8 @@
 environment only (never an option: a token on a command line lands in shell history and `ps`).
 
 GitHub Actions: GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_EVENT_PATH (pull_request.number; in a
-`workflow_run` job, workflow_run.pull_requests[0].number, else the number the diff recorded when
-its head commit is the run's head_sha), GITHUB_SERVER_URL; token GITHUB_TOKEN or --token-env NAME.
+`workflow_run` job, workflow_run.pull_requests[0].number — a fork's run names none, and the number
+the diff recorded is never taken: --pr), GITHUB_SERVER_URL; token GITHUB_TOKEN or --token-env NAME.
 GitLab CI: CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, CI_PROJECT_URL; token GITLAB_TOKEN
 (a project access token with the `api` scope, sent as PRIVATE-TOKEN) or --token-env NAME. The CI
 job token is not a default: GitLab's notes API does not accept it. `--token-env CI_JOB_TOKEN`
