@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
 from .cache import BlobCache, default_cache_dir
 from .collect import collect
-from .confirmations import merge_into
+from .confirmations import DEFAULT_FILE, merge_into
 from .errors import HeuristicsError, UnusableInput
 from .heuristics import Heuristics, load_heuristics
 from .model import AuditResult
 from .profile import profile_facts
-from .project_config import Settings, read_settings
+from .project_config import PYPROJECT, SETTINGS_FILE, Settings, read_settings
 from .remote import origin_of
 from .rules_engine import evaluate
 from .scope import apart_facts, coverage, split_evidence
@@ -118,31 +119,12 @@ def run_audit(
     heur = load_heuristics()
     snap = Snapshot.open(path, rev, max_file_size=max_file_size, worktree=worktree)
     try:
-        # settings_from: the settings (and own rules) of another revision — the PR bot reads the
-        # base's for both sides, so a change cannot disable the rules that would judge it
-        source, answers = snap, None
-        if settings_from and settings_from != rev:
-            from .project_config import PYPROJECT, SETTINGS_FILE
-
-            source = Snapshot.open(path, settings_from, only=[SETTINGS_FILE, PYPROJECT])
-        try:
-            settings = read_settings(source, config, isolated).merged(**(overrides or {}))
-            if source is not snap and not confirmations:  # the other revision's answers, too
-                from .confirmations import DEFAULT_FILE
-
-                text = source.read_text(DEFAULT_FILE) if source.exists(DEFAULT_FILE) else None
-                answers = (DEFAULT_FILE, text) if text is not None else (None, None)
-            if settings.rules_dir and source is not snap:  # the other revision's own rules, too
-                source.close()
-                source = Snapshot.open(path, settings_from, only=[settings.rules_dir])
-            heur = project_heuristics(source, settings, heur)
-        finally:
-            if source is not snap:
-                source.close()
+        settings, heur, answers = _project_side(snap, path, settings_from if settings_from != rev else None, heur,
+                                                config, isolated, overrides or {}, want_answers=not confirmations)
     except BaseException:
         snap.close()
         raise
-    snap.exclude(settings.excluded_globs)
+    snap.exclude(settings.excluded_globs, keep=(DEFAULT_FILE,))  # the answers are read whatever the globs say
     if not snap.files:
         snap.close()
         left_out = f" ({snap.excluded_count} excluded by the settings)" if snap.excluded_count else ""
@@ -160,6 +142,25 @@ def run_audit(
         if cache is not None:
             cache.close()
         snap.close()
+
+
+def _project_side(snap: Snapshot, path: str, other_rev: str | None, heur: Heuristics, config: str | None,
+                  isolated: bool, overrides: dict, want_answers: bool):
+    """(settings, heuristics, answers) of the project: those of the audited snapshot, or, with
+    `other_rev`, of that revision — the PR bot reads the base's for both sides, so a change cannot
+    disable, exclude or add the rules that judge it, nor answer for what it breaks. The other
+    revision's files are listed alone (settings, answers, rules-dir), not its whole tree."""
+    if other_rev is None:
+        settings = read_settings(snap, config, isolated).merged(**overrides)
+        return settings, project_heuristics(snap, settings, heur), None
+    with closing(Snapshot.open(path, other_rev, only=[SETTINGS_FILE, PYPROJECT])) as other:
+        settings = read_settings(other, config, isolated).merged(**overrides)
+        text = other.read_text(DEFAULT_FILE) if want_answers and other.exists(DEFAULT_FILE) else None
+        answers = None if not want_answers else (DEFAULT_FILE, text) if text is not None else (None, None)
+    if not settings.rules_dir:
+        return settings, project_heuristics(snap, settings, heur), answers
+    with closing(Snapshot.open(path, other_rev, only=[settings.rules_dir])) as other:
+        return settings, project_heuristics(other, settings, heur), answers
 
 
 def project_heuristics(snap: Snapshot, settings: Settings, heur: Heuristics) -> Heuristics:

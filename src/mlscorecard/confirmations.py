@@ -34,13 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from .heuristics import Heuristics
+from .project_config import SETTINGS_FILE
 from .errors import reading
 from .model import LEVEL_POINTS, LEVELS, AuditResult, AuditWarning
 from .scoring import band_for
 from .snapshot import Snapshot
 from .yamlio import LineDict, YamlError, load_yaml
 
-DEFAULT_FILE = ".mlscorecard.yml"
+DEFAULT_FILE = SETTINGS_FILE  # the answers share the file with the settings
 
 
 class ConfirmationsError(Exception):

@@ -111,3 +111,14 @@ class PathGlob:
                     new[j] = row[j - 1] and segment_match(part, segs[j - 1])
             row = new
         return any(row[1:]) if self.below else row[-1]
+
+
+def is_anchored(pattern: str) -> bool:
+    """A gitignore-style pattern (CODEOWNERS, the settings' exclude) is anchored at the root when
+    it starts with or contains a slash; else it matches at any depth."""
+    return pattern.startswith("/") or "/" in pattern.rstrip("/")
+
+
+def gitignore_glob(pattern: str) -> PathGlob:
+    """A gitignore-style pattern over repository paths; a match covers what is below it."""
+    return PathGlob(pattern, anywhere=not is_anchored(pattern), below=True)

@@ -326,7 +326,7 @@ class Snapshot:
         if self._changed is None:
             head = self._head or {}
             self._changed = sorted(p for p in set(head) | set(self.files)
-                                   if not self._excluded_by_settings(p) and self._differs(p, head.get(p)))
+                                   if not self.excluded_by_settings(p) and self._differs(p, head.get(p)))
         return self._changed
 
     def _differs(self, path: str, head: tuple[str, int] | None) -> bool:
@@ -337,14 +337,12 @@ class Snapshot:
             return True
         if path not in self.from_disk:
             return info.sha != head[0]
-        too_large = info.size > size_limit(path, self.max_file_size)
-        if too_large:
+        if info.size > size_limit(path, self.max_file_size):
             return info.size != head[1]
-        if info.sha is None:
-            self.read_bytes(path)  # hashes it; a warning it gives is the one the audit would give
+        data = self.read_bytes(path) if info.sha is None else None  # hashes it (its warning is the audit's)
         if info.sha is None or info.sha == head[0]:
-            return info.sha is None
-        data = self.read_bytes(path)
+            return info.sha is None  # unreadable, or the same bytes
+        data = data if data is not None else self.read_bytes(path)
         return not (data is not None and b"\r\n" in data
                     and git_blob_sha(data.replace(b"\r\n", b"\n"), _algorithm(info.sha)) == head[0])
 
@@ -468,26 +466,22 @@ class Snapshot:
         return True
 
     # ------------------------------------------------------------------ reading
-    def exclude(self, globs) -> None:
-        """Leave out the files these globs (the project's `exclude`) match: never read."""
+    def exclude(self, globs, keep: tuple[str, ...] = ()) -> None:
+        """Leave out the files these gitignore-style globs (the project's `exclude`) match: never
+        read. `keep`: paths left in whatever the globs say."""
         if not globs:
             return
-        from .globs import PathGlob
+        from .globs import gitignore_glob
 
-        patterns = [PathGlob(g, anywhere=not ("/" in g.rstrip("/")), below=True) for g in globs]
-        self._settings_excluded = patterns
-        # the answers file is never left out: it is read whatever the globs say
-        gone = [p for p in self.files if p != ".mlscorecard.yml" and any(rx.match(p) for rx in patterns)]
+        self._settings_excluded = [gitignore_glob(g) for g in globs]
+        gone = [p for p in self.files if p not in keep and self.excluded_by_settings(p)]
         for p in gone:
             del self.files[p]
         self.excluded_count += len(gone)
         self._sorted = None
 
     def excluded_by_settings(self, path: str) -> bool:
-        """Whether the project's `exclude` settings left this path out."""
-        return self._excluded_by_settings(path)
-
-    def _excluded_by_settings(self, path: str) -> bool:
+        """Whether the project's `exclude` settings leave this path out."""
         return any(rx.match(path) for rx in self._settings_excluded)
 
     def warn(self, path: str, message: str) -> None:
@@ -561,7 +555,7 @@ class Snapshot:
             self.warn(path, f"larger than {limit} bytes ({len(data)}); skipped")
             return None
         if info.sha is None:
-            info.sha = git_blob_sha(data, "sha256" if self.commit and len(self.commit) == 64 else "sha1")
+            info.sha = git_blob_sha(data, _algorithm(self.commit or ""))
         return data
 
     def read_text(self, path: str) -> str | None:

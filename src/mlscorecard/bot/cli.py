@@ -16,30 +16,21 @@ from pathlib import Path
 import click
 
 EXIT_REGRESSION = 1
-EXIT_UNUSABLE = 2
 DIFF_FORMATS = ("terminal", "markdown", "json", "sarif")
 
 
 def _die(message: str) -> None:
-    click.echo(f"mlscorecard: error: {message}", err=True)
-    sys.exit(EXIT_UNUSABLE)
+    from ..cli.common import die  # imported here: the cli package imports this module as it loads
+
+    die(message)
 
 
 def _compute(path: str, base: str | None, head: str | None, cache_dir: Path | None, no_cache: bool,
              jobs: int | None) -> dict:
-    from ..errors import HeuristicsError, UnusableInput
+    from ..cli.common import guarded
     from .audits import ci_context, diff_revisions
 
-    try:
-        diff = diff_revisions(path, base, head, False if no_cache else cache_dir, jobs)
-    except UnusableInput as exc:
-        _die(str(exc))
-    except HeuristicsError as exc:
-        _die(f"bad heuristics: {exc}")
-    except Exception as exc:  # a bug of ours: still one line
-        if os.environ.get("MLSCORECARD_DEBUG"):
-            raise
-        _die(f"internal error: {type(exc).__name__}: {exc} (set MLSCORECARD_DEBUG=1 for a traceback)")
+    diff = guarded(lambda: diff_revisions(path, base, head, False if no_cache else cache_dir, jobs))
     context = ci_context(os.environ)
     if context:
         diff["context"] = context
@@ -90,13 +81,11 @@ def diff_command(path, base, head, cache_dir, no_cache, jobs, formats, outputs, 
     """
     from ..diff import regressed, render_diff
 
-    formats = formats or ("terminal",)
-    if outputs and len(outputs) != len(formats):
-        raise click.UsageError(f"{len(outputs)} --output for {len(formats)} --format: give one per format, in order")
-    if len(formats) > 1 and not outputs:
-        raise click.UsageError("several formats need --output FILE for each")
+    from ..cli.common import paired_outputs
+
+    pairs = paired_outputs(list(formats or ("terminal",)), outputs)
     diff = _compute(path, base, head, cache_dir, no_cache, jobs)  # once, whatever the number of formats
-    for fmt, output in zip(formats, outputs or (None,)):
+    for fmt, output in pairs:
         _write(render_diff(fmt, diff, link_base=link_base), output)
     why = regressed(diff, tuple(gates))
     if fail_on_regression and why:

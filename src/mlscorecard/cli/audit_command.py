@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from ..audit import run_audit
-from ..errors import HeuristicsError, UnusableInput
 from ..reports import FORMATS, render
 from ..snapshot import DEFAULT_MAX_FILE_SIZE
-from .common import EXIT_GATE_FAILED, die, use_color, write_report
+from .common import EXIT_GATE_FAILED, die, guarded, paired_outputs, use_color, write_report
 
 SUFFIX = {"terminal": "txt", "markdown": "md", "json": "json", "html": "html", "sarif": "sarif"}
 
@@ -77,40 +75,24 @@ def audit(path, rev, committed, staged, formats, outputs, output_dir, config, is
     overrides = {"exclude": exclude, "extend_exclude": extend_exclude, "disable": disable,
                  "fail_under": fail_under, "fail_under_robustness": fail_under_robustness,
                  "fail_on_problems": fail_on_problems, "gate": gate, "count_examples": count_examples}
-    try:
-        result = run_audit(path, rev, max_file_size=max_file_size, cache_dir=False if no_cache else cache_dir,
-                           jobs=jobs, confirmations=confirmations, worktree="staged" if staged else not committed, config=config,
-                           isolated=isolated, overrides=overrides, progress=progress)
-    except UnusableInput as exc:
-        progress.close()
-        die(str(exc))
-    except HeuristicsError as exc:
-        progress.close()
-        die(f"bad heuristics: {exc}")
-    except Exception as exc:  # a bug of ours: still one line, with a way to see the traceback
-        progress.close()
-        if os.environ.get("MLSCORECARD_DEBUG"):
-            raise
-        die(f"internal error: {type(exc).__name__}: {exc} (set MLSCORECARD_DEBUG=1 for a traceback)")
-    progress.close()
+    result = guarded(lambda: run_audit(
+        path, rev, max_file_size=max_file_size, cache_dir=False if no_cache else cache_dir, jobs=jobs,
+        confirmations=confirmations, worktree="staged" if staged else not committed, config=config,
+        isolated=isolated, overrides=overrides, progress=progress), cleanup=progress.close)
     settings, heur = result.settings, result.heuristics
     chosen = list(formats) or list(settings.format) or ["terminal"]
-    if outputs and len(outputs) != len(chosen):
-        raise click.UsageError(f"{len(outputs)} --output for {len(chosen)} --format: give one per format, in order")
+    if output_dir:
+        pairs = [(f, str(output_dir / f"mlscorecard.{SUFFIX[f]}")) for f in chosen]
+    else:
+        pairs = paired_outputs(chosen, outputs, hint=", or --output-dir")
     if not quiet:
         _notes(result, settings, verbose)
-    targets: list[str | None]
     if output_dir:
         try:
             output_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             die(f"cannot create {output_dir}: {exc.strerror or exc}")
-        targets = [str(output_dir / f"mlscorecard.{SUFFIX[f]}") for f in chosen]
-    else:
-        targets = list(outputs) or [None] * len(chosen)
-    if targets.count(None) > 1:
-        raise click.UsageError("several formats need --output FILE for each, or --output-dir")
-    for fmt, target in zip(chosen, targets):
+    for fmt, target in pairs:
         colored = fmt == "terminal" and target is None and use_color(color, sys.stdout)
         write_report(render(fmt, result, heur, color=colored, link_base=link_base), target, color=colored)
     failures = gate_failures(result, settings)

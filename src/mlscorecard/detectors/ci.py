@@ -64,6 +64,13 @@ class Step:
 
         self.text = pattern_redactor()(self.text)
 
+    @classmethod
+    def stored(cls, path: str, line: int, text: str, manual: bool = False) -> "Step":
+        """A step as the cache kept it: its text was redacted when it was first recorded."""
+        step = object.__new__(cls)
+        step.path, step.line, step.text, step.manual = path, line, text, manual
+        return step
+
 
 @dataclass(eq=False)
 class Workflow:
@@ -145,7 +152,7 @@ class CIFacts:
 
     @classmethod
     def decode(cls, data: dict[str, Any]) -> "CIFacts":
-        every = [Workflow(path, system, triggers, [Step(*s) for s in steps], calls, set(effective), line)
+        every = [Workflow(path, system, triggers, [Step.stored(*s) for s in steps], calls, set(effective), line)
                  for path, system, triggers, steps, calls, effective, line, _ in data["workflows"]]
         for w, row in zip(every, data["workflows"]):
             if row[7] is not None:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..gitcmd import GitError
-from ..globs import PathGlob
+from ..globs import PathGlob, gitignore_glob, is_anchored
 from ..memo import selector
 from ..snapshot import Snapshot
 
@@ -146,18 +146,10 @@ def is_model_file(path: str) -> bool:
 CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
 
-def _owner_pattern(pattern: str) -> PathGlob:
-    """A CODEOWNERS (gitignore-style) pattern over repository paths: anchored at the root when it
-    starts with or contains a slash, else at any depth; a match covers what is below. Matched
-    segment by segment (globs.PathGlob): no pattern a repository writes can make it slow."""
-    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
-    return PathGlob(pattern, anywhere=not anchored, below=True)
-
-
 def _literal_prefix(pattern: str) -> tuple[str, ...]:
     """The folders an anchored pattern names before its first wildcard (`/models/m0/**` ->
     (models, m0)); () for a pattern that can match at any depth."""
-    if not (pattern.startswith("/") or "/" in pattern.rstrip("/")):
+    if not is_anchored(pattern):
         return ()
     out = []
     for segment in pattern.strip("/").split("/"):
@@ -178,7 +170,7 @@ def codeowners_facts(snap: Snapshot) -> dict[str, Any] | None:
     for n, line in enumerate(text.splitlines(), start=1):
         parts = line.split("#", 1)[0].split()
         if len(parts) >= 1 and not line.lstrip().startswith("#"):
-            rules.append((n, _owner_pattern(parts[0]), parts[1:]))
+            rules.append((n, gitignore_glob(parts[0]), parts[1:]))  # segment by segment: never slow
             lines_pattern[n] = parts[0]
     model_files = snap.select("model-files")
     owned: dict[str, tuple[int, list[str]]] = {}

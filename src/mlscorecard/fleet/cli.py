@@ -16,12 +16,12 @@ import click
 
 DEFAULT_DB = "mlscorecard-fleet.sqlite"
 EXIT_REGRESSION = 1
-EXIT_UNUSABLE = 2
 
 
 def _die(message: str) -> None:
-    click.echo(f"mlscorecard: error: {message}", err=True)
-    sys.exit(EXIT_UNUSABLE)
+    from ..cli.common import die  # imported here: the cli package imports this module as it loads
+
+    die(message)
 
 
 def _open_store(db: str, *, must_exist: bool):
