@@ -68,3 +68,67 @@ def test_every_secret_pattern_passes_its_pre_check():
     for label, line in SAMPLES.items():
         facts = collect(Snapshot.from_files({"config/settings.yaml": line + "\n"}), heur)
         assert [f.summary for f in run_rule(rule, facts)] == [f"committed credential: {label} (value not shown)"], label
+
+
+def _secrets_rule():
+    from mlscorecard.heuristics import load_heuristics
+
+    (rule,) = [r for r in load_heuristics().rules if r.id == "secrets/committed-credential"]
+    return rule
+
+
+def _spans_both_ways(rule, text):
+    import re
+
+    from mlscorecard.matchers.text import matches_near
+
+    lowered = text.lower()
+    out = []
+    for label, lead in rule.match["leads"].items():
+        rx = re.compile(rule.match["patterns"][label])
+        lits = {lit.lower() for lit in rule.match["literals"][label]}
+        out.append((label, [m.span() for m in rx.finditer(text)],
+                    [m.span() for m in matches_near(rx, text, lowered, lits, lead)]))
+    return out
+
+
+NEAR_TEXTS = [
+    *(f"x = 1\n{line}\n{line}  # twice\n" for line in SAMPLES.values()),
+    "client_secret = 'Zq8Xr2LmN9vTp4WkB7sY'\nCLIENT-SECRET: \"Zq8Xr2LmN9vTp4WkB7sYa\"\n",
+    "password =\n    'Zq8Xr2LmN9vTp4WkB7sY'\n",  # the value on the next line
+    "tokenizer = load(); token: 'aaaaaaaaaaaaaaaaaaaa'; auth_token='Zq8Xr2LmN9vTp4WkB7sY'\r\n",
+    "-----BEGIN ENCRYPTED PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\n",
+    "db_password: 'xxxxxxxxxxxxxxxxxxxx'\nDB_PASSWORD = 'q8Zr2LmX9vTp4WkN7sYb'\n",
+    '{"source": ["conn = connect(password=\\"q8Zr2LmX9vTp4WkN7sYb\\")\\n"]}',
+]
+
+
+def test_secret_patterns_tried_near_their_literals_find_what_a_full_scan_finds():
+    """A `lead` is a claim about its pattern (every match begins at most that many characters
+    before a literal): the near-literal search must yield exactly the full scan's matches."""
+    rule = _secrets_rule()
+    assert set(rule.match["leads"]) <= set(rule.match["patterns"])
+    checked = 0
+    for text in NEAR_TEXTS:
+        for label, full, near in _spans_both_ways(rule, text):
+            assert near == full, (label, text)
+            checked += len(full)
+    assert checked >= 20  # the texts do hold matches
+
+
+def test_secret_leads_hold_on_generated_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    rule = _secrets_rule()
+    pieces = st.sampled_from([*SAMPLES.values(), "client_", "CLIENT-", "secret", "token", "Token", "=", ": ", "'",
+                              '"', "\\", "\n", " ", "x", "AKIA", "ghp_", "-----BEGIN ", "ENCRYPTED ", "PRIVATE KEY-----",
+                              "Zq8Xr2LmN9vTp4WkB7sY", "hf_", "sk-", "pypi-AgE", "AccountKey="])
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(st.lists(pieces, max_size=12))
+    def check(parts):
+        for label, full, near in _spans_both_ways(rule, "".join(parts)):
+            assert near == full, label
+
+    check()

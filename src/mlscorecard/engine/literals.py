@@ -4,6 +4,9 @@ Every rule's pre-screen words (text and secrets rules' `literals`, the words a P
 call names need) go into one automaton; each file is scanned once, lower-cased, and a rule's
 regular expression or a Python parse happens only where its words occur. Looking for each
 literal in turn costs one pass per literal (about 4x slower on a large repository).
+
+Literals `assumed` are reported found without being looked for: words so short that nearly
+every text holds them, whose only use is to let a finer check run.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from operator import itemgetter
 
 
 class LiteralScanner:
-    def __init__(self, literals: Iterable[str]) -> None:
-        self.literals = sorted({lit.lower() for lit in literals if lit})
+    def __init__(self, literals: Iterable[str], assumed: Iterable[str] = ()) -> None:
+        self.assumed = frozenset(lit.lower() for lit in assumed if lit)
+        self.literals = sorted({lit.lower() for lit in literals if lit} - self.assumed)
         self._automaton = None
 
     def _build(self):
@@ -29,7 +33,10 @@ class LiteralScanner:
 
     def found(self, lowered: str) -> frozenset[str]:
         """The literals that occur in `lowered` (a lower-cased text)."""
-        if not self.literals or not lowered:
+        if not lowered:
             return frozenset()
+        if not self.literals:
+            return self.assumed
         automaton = self._automaton or self._build()
-        return frozenset(map(itemgetter(1), automaton.iter(lowered)))
+        found = frozenset(map(itemgetter(1), automaton.iter(lowered)))
+        return found | self.assumed if self.assumed else found
