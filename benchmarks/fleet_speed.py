@@ -20,7 +20,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from mlscorecard.fleet.manifest import entries_from_args

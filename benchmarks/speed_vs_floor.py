@@ -6,7 +6,9 @@ For each repository, K rounds of whole-process runs, each audit paired with a fl
 (`benchmarks/floor.py`) taken just before it, so machine noise hits both alike:
 
 - cold:   an empty cache directory
-- warm:   the same cache again, same commit
+- warm:   the same cache again, same commit (the whole result is remembered: audit_memo.py)
+- files:  warm again, with MLSCORECARD_REMEMBER=0: every file's analysis from the cache, every
+          detector, the scoring and the report computed again
 - HEAD~N: a commit N first-parent steps back, on a cache warm from HEAD only (the second side of
           a pull request)
 
@@ -67,6 +69,7 @@ def _pss_kib(pid: int) -> int:
 # PYTHONDONTWRITEBYTECODE would otherwise recompile every module of an editable install on
 # every run (about 0.15 s per audit, more than the whole warm work on a mid-sized repository).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+NO_MEMO = {"MLSCORECARD_REMEMBER": "0"}  # a warm audit through the per-file cache, not a remembered result
 
 
 def warm_bytecode() -> None:
@@ -75,10 +78,10 @@ def warm_bytecode() -> None:
                    env=ENV, check=True)
 
 
-def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, int | None]:
+def timed(cmd: list[str], sample_memory: bool = False, env: dict | None = None) -> tuple[float, int | None]:
     """Wall time of a whole process (and its children), and its tree's peak PSS in KiB."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**ENV, **(env or {})})
     peak: list[int] = [0]
     stop = threading.Event()
 
@@ -123,7 +126,7 @@ def measure(path: str, rounds: int, back: int, jobs: int | None) -> dict[str, ob
     head = subprocess.run(["git", "-C", path, "rev-parse", "HEAD"], capture_output=True, text=True,
                           check=True).stdout.strip()
     older = rev_back(path, back)
-    ratios: dict[str, list[float]] = {"cold": [], "warm": [], f"HEAD~{back}": []}
+    ratios: dict[str, list[float]] = {"cold": [], "warm": [], "files": [], f"HEAD~{back}": []}
     times: dict[str, list[float]] = {k: [] for k in ("floor", *ratios)}
     peak = 0
     for _ in range(rounds):
@@ -138,6 +141,10 @@ def measure(path: str, rounds: int, back: int, jobs: int | None) -> dict[str, ob
             a, _ = timed(audit_cmd(path, head, cache, jobs))
             ratios["warm"].append(a / f)
             times["warm"].append(a)
+            f, _ = timed(floor_cmd(path, head))
+            a, _ = timed(audit_cmd(path, head, cache, jobs), env=NO_MEMO)
+            ratios["files"].append(a / f)
+            times["files"].append(a)
             if older:
                 f, _ = timed(floor_cmd(path, older))
                 a, _ = timed(audit_cmd(path, older, cache, jobs))
@@ -157,13 +164,13 @@ def main() -> int:
     args = parser.parse_args()
     warm_bytecode()
     print(f"{'repository':38} {'files':>6} {'floor s':>8} {'cold s':>8} {'cold x':>7} {'warm x':>7} "
-          f"{'HEAD~' + str(args.back) + ' x':>9} {'peak MiB':>9}")
+          f"{'files x':>7} {'HEAD~' + str(args.back) + ' x':>9} {'peak MiB':>9}")
     for path in args.paths:
         r = measure(path, args.rounds, args.back, args.jobs)
         med = {k: (statistics.median(v) if v else float("nan")) for k, v in r["ratios"].items()}
         name = Path(path).resolve().parent.name if Path(path).name == "repo" else Path(path).name
         print(f"{name[:38]:38} {r['files']:>6} {statistics.median(r['times']['floor']):8.2f} "
-              f"{statistics.median(r['times']['cold']):8.2f} {med['cold']:7.1f} {med['warm']:7.2f} "
+              f"{statistics.median(r['times']['cold']):8.2f} {med['cold']:7.1f} {med['warm']:7.2f} {med['files']:7.2f} "
               f"{med[f'HEAD~{args.back}']:9.2f} {r['peak_kib'] / 1024:9.0f}", flush=True)
     print(f"(median of {args.rounds} paired rounds; ratio = audit wall time / floor wall time)")
     return 0

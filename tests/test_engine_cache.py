@@ -37,7 +37,9 @@ jobs:
 
 
 def report(path, cache, rev=None) -> str:
-    return render("json", run_audit(str(path), rev, cache_dir=cache), HEUR)
+    """The JSON report, through the per-file caches (not a whole result remembered: that is
+    test_audit_memo.py's)."""
+    return render("json", run_audit(str(path), rev, cache_dir=cache, remember=False), HEUR)
 
 
 @pytest.fixture
@@ -114,8 +116,8 @@ def test_ci_is_read_again_when_a_file_it_runs_changes(repo_factory, tmp_path, co
         {"subject": "v2", "files": {"scripts/check.sh": "pytest tests\n"}},
     ])
     cache = tmp_path / "cache"
-    old = run_audit(str(repo), "HEAD~1", cache_dir=cache)
-    new = run_audit(str(repo), cache_dir=cache)
+    old = run_audit(str(repo), "HEAD~1", cache_dir=cache, remember=False)
+    new = run_audit(str(repo), cache_dir=cache, remember=False)
     level = {r: run.rubrics["ml-test-score"].items["infra-2"].level for r, run in (("old", old), ("new", new))}
     assert level == {"old": "manual", "new": "automated"}  # the script now runs the model's tests
     assert render("json", new, HEUR) == report(repo, tmp_path / "cold")
@@ -124,8 +126,8 @@ def test_ci_is_read_again_when_a_file_it_runs_changes(repo_factory, tmp_path, co
 def test_ci_warnings_come_back_from_the_cache(repo_factory, tmp_path):
     repo = repo_factory([{"subject": "v1", "files": {".github/workflows/ci.yml": "on: [push\njobs: {\n"}}])
     cache = tmp_path / "cache"
-    cold = run_audit(str(repo), cache_dir=cache)
-    warm = run_audit(str(repo), cache_dir=cache)
+    cold = run_audit(str(repo), cache_dir=cache, remember=False)
+    warm = run_audit(str(repo), cache_dir=cache, remember=False)
     assert [w for w in cold.warnings if "ci.yml" in w.path]
     assert warm.warnings == cold.warnings
 
@@ -135,13 +137,13 @@ def test_commit_counts_from_a_descendant_are_exact(repo_factory, tmp_path):
              for i in range(1, 9)]
     repo = repo_factory(steps)
     cache = tmp_path / "cache"
-    run_audit(str(repo), cache_dir=cache)  # HEAD's count is now known
+    run_audit(str(repo), cache_dir=cache, remember=False)  # HEAD's count is now known
     for rev in ("HEAD~1", "HEAD~3", "HEAD^2", "HEAD~2^2"):
         try:
             expected = int(git(repo, "rev-list", "--count", rev))
         except subprocess.CalledProcessError:
             continue
-        got = run_audit(str(repo), rev, cache_dir=cache).facts["review"]["total_commits"]
+        got = run_audit(str(repo), rev, cache_dir=cache, remember=False).facts["review"]["total_commits"]
         assert got == expected, rev
 
 

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
+from . import audit_memo
 from .cache import BlobCache, default_cache_dir
-from .collect import collect
-from .confirmations import DEFAULT_FILE, merge_into
-from .errors import HeuristicsError, UnusableInput
+from .confirmations import DEFAULT_FILE
+from .errors import HeuristicsError, UnusableInput, transient_count
 from .heuristics import Heuristics, load_heuristics
 from .model import AuditResult
-from .profile import profile_facts
 from .project_config import PYPROJECT, SETTINGS_FILE, Settings, read_settings
 from .remote import origin_of
-from .rules_engine import evaluate
-from .scope import apart_facts, coverage, split_evidence
-from .safety.redaction import Redactor, found_values, pattern_redactor, redact_result
-from .scoring import score_all
 from .snapshot import DEFAULT_MAX_FILE_SIZE, Snapshot
 from . import __version__
+
+if TYPE_CHECKING:
+    from .safety.redaction import Redactor
 
 FACT_BLOCKS = ("seeds", "model_tests", "monitoring", "rollback")
 _ANCHORS = ("README.md", "README.rst", "README", "pyproject.toml", "setup.py")
@@ -43,6 +44,15 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
                    progress=None, answers: tuple[str | None, str | None] | None = None) -> AuditResult:
     """Audit one snapshot; confirmations: an explicit confirmations file (default: .mlscorecard.yml);
     settings: the project's (exclusions already applied to the snapshot; disabled rules never count)."""
+    # imported here: an audit the cache remembers (audit_memo.py) needs none of the machinery
+    from .collect import collect
+    from .confirmations import merge_into
+    from .profile import profile_facts
+    from .rules_engine import evaluate
+    from .safety.redaction import redact_result
+    from .scope import apart_facts, coverage, split_evidence
+    from .scoring import score_all
+
     settings = settings or Settings()
     facts = collect(snap, heur, cache=cache, jobs=jobs, progress=progress)
     if progress is not None:
@@ -87,6 +97,8 @@ def audit_snapshot(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = N
 def secret_redactor(snap: Snapshot, heur: Heuristics, evidence) -> Redactor:
     """The heuristics' secret shapes, and the values the secrets rules found: those files are
     read again (the cache holds findings, never a value)."""
+    from .safety.redaction import found_values, pattern_redactor
+
     rules = {r.id: r for r in heur.rules if r.kind == "secrets"}
     values = [value for path, rule_id in sorted({(e.path, e.rule) for e in evidence if e.rule in rules})
               for value in found_values(rules[rule_id], snap.read_text(path) or "")]
@@ -107,13 +119,19 @@ def run_audit(
     overrides: dict | None = None,
     progress=None,
     settings_from: str | None = None,
+    remember: bool | None = None,
 ) -> AuditResult:
     """Audit a repository or directory. cache_dir: None = default location, False = no cache.
     worktree: for a checkout without `rev`, read the work tree (uncommitted changes included)
     rather than HEAD's tree — what `mlscorecard audit` does unless told --committed.
     config: a settings file to use instead of the project's; isolated: no settings file at all;
     overrides: Settings fields from the command line, over the file's; settings_from: a revision
-    whose settings, own rules and confirmations to use instead of those of `rev`."""
+    whose settings, own rules and confirmations to use instead of those of `rev`.
+    remember: keep and reuse whole results (audit_memo.py); None: unless MLSCORECARD_REMEMBER=0
+    (a warm audit then goes through the per-file cache: what `benchmarks/speed_vs_floor.py`
+    measures beside it)."""
+    if remember is None:
+        remember = os.environ.get("MLSCORECARD_REMEMBER", "1") != "0"
     if confirmations and not Path(confirmations).is_file():
         raise UnusableInput(f"{confirmations}: confirmations file not found")
     heur = load_heuristics()
@@ -134,8 +152,17 @@ def run_audit(
         directory = cache_dir if isinstance(cache_dir, Path) else default_cache_dir()
         cache = BlobCache(directory, f"{__version__}:{heur.digest}:{code_digest()}")
     try:
-        result = audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations, settings=settings,
-                                progress=progress, answers=answers)
+        failures = transient_count()
+        key = (audit_memo.memo_key(snap, settings, heur, confirmations, answers, max_file_size)
+               if cache is not None and remember else None)
+        result = audit_memo.recall(cache, key)
+        if result is not None:
+            result.remote = origin_of(snap)
+        else:
+            result = audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations,
+                                    settings=settings, progress=progress, answers=answers)
+            if transient_count() == failures and cache is not None and not cache.error:
+                audit_memo.remember(cache, snap, key, result)
         result.settings, result.heuristics = settings, heur
         return result
     finally:

@@ -1,5 +1,6 @@
 """The result cache: per-file analyses by blob, repository-level detector results with what they
-read (memo.py), history by commit. One SQLite file under $XDG_CACHE_HOME/mlscorecard (or
+read (memo.py), history by commit, whole audits by everything they depend on (audit_memo.py).
+One SQLite file under $XDG_CACHE_HOME/mlscorecard (or
 --cache-dir).
 
 Every key starts with the namespace: the tool version, the heuristics' digest and a digest of
@@ -15,6 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,30 @@ class BlobCache:
     def put(self, kind: str, key: str | None, value: Any) -> None:
         if self.conn is not None and key is not None:
             self._pending.append((self._key(kind, key), json.dumps(value, separators=(",", ":"))))
+
+    def get_packed(self, kind: str, key: str) -> Any | None:
+        """A large value stored compressed (a whole audit's result: audit_memo.py)."""
+        row = self._fetch([self._key(kind, key)]) if self.conn is not None else {}
+        if not row:
+            return None
+        try:
+            return json.loads(zlib.decompress(next(iter(row.values()))))
+        except (TypeError, ValueError, zlib.error):
+            return None
+
+    def put_packed(self, kind: str, key: str, value: Any) -> None:
+        if self.conn is not None:
+            packed = zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 1)
+            self._pending.append((self._key(kind, key), packed))  # SQLite keeps bytes as a BLOB
+
+    def delete(self, kind: str, key: str) -> None:
+        if self.conn is None:
+            return
+        try:
+            with self.conn:
+                self.conn.execute("DELETE FROM blobs WHERE key = ?", (self._key(kind, key),))
+        except sqlite3.Error as exc:
+            self.error = f"cache not written: {exc}"
 
     def get_memo(self, key: str) -> Any | None:
         return self.get("memo", hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest())

@@ -17,7 +17,7 @@ from .cache import BlobCache, file_key
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
-from .errors import DETECTOR_SECONDS, FILE_SECONDS, reading, time_limit
+from .errors import DETECTOR_SECONDS, FILE_SECONDS, note_transient, reading, time_limit
 from .engine.files import analyse_file, default_contexts, scan_plan
 from .engine.python import is_test_path, module_name
 from .heuristics import Heuristics
@@ -316,7 +316,8 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
     for path, result, warnings in analysis.results():
         for wpath, message in warnings:
             snap.warn(wpath, message)
-        if result is None:
+        if result is None:  # a clock ran out, a worker died, a read failed: it may not happen again
+            note_transient()
             continue
         analyses[path] = result
         if cache is not None:

@@ -24,6 +24,19 @@ class HeuristicsError(Exception):
 
 
 # ------------------------------------------------------------------------- one file, one warning
+# Failures that may not happen again (a clock ran out, git timed out, a worker died, a reader
+# hit an error nobody planned for): an audit that had one is not remembered (audit_memo.py).
+_transient = [0]
+
+
+def note_transient() -> None:
+    _transient[0] += 1
+
+
+def transient_count() -> int:
+    return _transient[0]
+
+
 @contextmanager
 def reading(snap, path: str, what: str = "file"):
     """Run one reader of one file: if it fails in a way nobody planned for (a value of a type the
@@ -34,10 +47,12 @@ def reading(snap, path: str, what: str = "file"):
     except (KeyboardInterrupt, SystemExit, UnusableInput):
         raise
     except TimeLimit as exc:
+        note_transient()
         snap.warn(path, f"{what} took longer than {exc.seconds:g} s to read; skipped")
     except Exception as exc:
         if os.environ.get("MLSCORECARD_DEBUG"):
             raise
+        note_transient()
         snap.warn(path, unexpected(what, exc))
 
 

@@ -69,6 +69,9 @@ class Git:
                                   stdin=None if input is not None else subprocess.DEVNULL,
                                   capture_output=True, check=False, timeout=GIT_TIMEOUT)
         except OSError as exc:
+            from .errors import note_transient
+
+            note_transient()
             raise GitError(f"cannot run git: {exc.strerror or exc}") from None
         except subprocess.TimeoutExpired:
             raise GitError(_timed_out(args)) from None
@@ -106,5 +109,8 @@ class Git:
 
 
 def _timed_out(args) -> str:
+    from .errors import note_transient
+
+    note_transient()
     return (f"git {args[0] if args else ''} did not finish in {GIT_TIMEOUT:g} s (a config include that "
             "never ends? MLSCORECARD_GIT_TIMEOUT sets the limit)")

@@ -291,6 +291,9 @@ class Snapshot:
             staged = git.run("ls-files", "-s", "--debug", "-z")
             untracked = b"" if staged_only else git.run("ls-files", "-z", "--others", "--exclude-standard")
         except (OSError, GitError) as exc:
+            from .errors import note_transient
+
+            note_transient()
             self.warn(".", f"cannot read the work tree's state ({exc}): audited the last commit")
             return
         self.files = {}
@@ -549,6 +552,9 @@ class Snapshot:
         try:
             data = self._read_raw(path)
         except OSError as exc:
+            from .errors import note_transient
+
+            note_transient()
             self.warn(path, f"cannot read: {exc.strerror or exc}; skipped")
             return None
         if len(data) > limit:  # the file grew since it was listed
