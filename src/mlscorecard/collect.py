@@ -138,15 +138,26 @@ def _work(batch: list[tuple[str, bytes | None]]) -> list[tuple[str, dict[str, An
     return out
 
 
-def _batches(items: list, n: int) -> list[list]:
-    size = max(1, -(-len(items) // (n * 4)))  # four batches per worker: the slow ones even out
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _batches(items: list, n: int, weight=None) -> list[list]:
+    """Four batches per worker, of about equal estimated work: the items dealt out heaviest first,
+    back and forth (batch 1, 2, ..., k, k, ..., 2, 1, 1, 2, ...), so no batch gets all of a
+    folder of large files (a listing's order puts a repository's pipelines side by side)."""
+    count = max(1, min(len(items), n * 4))
+    order = sorted(items, key=weight, reverse=True) if weight is not None else items
+    batches: list[list] = [[] for _ in range(count)]
+    for k, item in enumerate(order):
+        lap, i = divmod(k, count)
+        batches[i if lap % 2 == 0 else count - 1 - i].append(item)
+    return batches
+
+
+def _file_seconds(snap: Snapshot, path: str) -> float:
+    size = snap.files[path].size
+    return size / _PARSE_RATE if path.endswith((".py", ".ipynb")) else size / _SCAN_RATE
 
 
 def _estimate_seconds(snap: Snapshot, paths: list[str]) -> float:
-    code = sum(snap.files[p].size for p in paths if p.endswith((".py", ".ipynb")))
-    other = sum(snap.files[p].size for p in paths) - code
-    return code / _PARSE_RATE + other / _SCAN_RATE
+    return sum(_file_seconds(snap, p) for p in paths)
 
 
 def workers_for(snap: Snapshot, todo: list[str], jobs: int | None) -> int:
@@ -187,7 +198,7 @@ class _Analysis:
         self.futures = []
         if workers:
             self.workers = workers
-            self.batches = _batches(todo, workers)
+            self.batches = _batches(todo, workers, weight=lambda item: _file_seconds(snap, item[0]))
             self.pool = self._new_pool()
             self.futures = [_submit(self.pool, batch) for batch in self.batches]
 

@@ -154,6 +154,10 @@ class ScanPlan:
                            for r in self.file_rules if r.kind == "python-call" and r.tokens}
         self.literal_gates = {r.id: (r.kind == "doc-text", frozenset(w.lower() for w in r.match["literals"]))
                               for r in self.file_rules if r.kind in ("text", "doc-text") and r.match.get("literals")}
+        # per rule, in order: (rule, function, code only, call gate, literal gate, path selector, contextual)
+        self.rule_steps = [(r, self.functions[r.id], r.id in self.code_only, self.call_gates.get(r.id),
+                            self.literal_gates.get(r.id), None if r.id in self.code_only else self.selectors[r.id],
+                            r.id in self.contextual) for r in self.file_rules]
         self._groups_for: dict[frozenset[str], list[frozenset[str]]] = {}
         # gate rules on metric-like names (no `calls`, no `any_threshold`): a file whose words do
         # not call for a parse is still parsed when a line compares a metric-like name
@@ -302,24 +306,20 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
     found_prose = found_text if prose is text else (plan.scanner.found(prose.lower()) if prose else frozenset())
     view = FileView(path, text, source, ctx, pf, cells, found_text, found_source, prose, prose_cells, found_prose)
     rows = []
-    call_gates, literal_gates = plan.call_gates, plan.literal_gates
     found_code_or_text = found_source if cells is not None else found_text
-    for rule in plan.file_rules:
-        rid = rule.id
-        groups = call_gates.get(rid)
-        if groups is not None and not any(g <= found_source for g in groups):
-            continue
-        lits = literal_gates.get(rid)
-        if lits is not None and lits[1].isdisjoint(found_prose if lits[0] else found_code_or_text):
-            continue
-        if rid in plan.code_only:
+    for rule, function, code_only, groups, lits, selector, contextual in plan.rule_steps:
+        if code_only:  # the cheapest test first: most files are not parsed
             if pf is None:
                 continue
-        elif not plan.selectors[rid](path):
+        if groups is not None and not any(g <= found_source for g in groups):
             continue
-        if rid in plan.contextual and not contexts_allow(rule.match, ctx):
+        if lits is not None and lits[1].isdisjoint(found_prose if lits[0] else found_code_or_text):
             continue
-        rows.extend(f.to_row() for f in plan.functions[rid](rule, view))
+        if selector is not None and not selector(path):
+            continue
+        if contextual and not contexts_allow(rule.match, ctx):
+            continue
+        rows.extend(f.to_row() for f in function(rule, view))
     if rows:
         out["f"] = rows
     if warnings:
