@@ -22,7 +22,7 @@ from ..matchers.python import DEFINED_NAME_RE, target_text_criteria
 from ..matchers.text import DOC_SUFFIXES, path_selector
 from ..snapshot import decode_source
 from .configs import config_facts
-from .literals import LiteralScanner
+from .literals import LiteralScanner, line_matches
 from .notebooks import NotebookError, notebook_source
 from .python import METRIC_RE, analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
 
@@ -35,6 +35,7 @@ _STRING_BODY = (r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""|\'\'\'[^\'\\]*(?:(?:\
 _STRINGS_AND_COMMENTS_RE = re.compile(r"#[^\n]*|" + _STRING_BODY, re.S)
 _IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
 _DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+DEFINITION_WORDS = ("def", "class", "async")  # one of them is on the first line of a DEFINED_NAME_RE match
 CODE_SUFFIXES = (".py", ".ipynb")
 CONFIG_SUFFIXES = (".yaml", ".yml")  # read for instantiation targets (engine/configs.py)
 SHORT_WORD = 3  # pre-filter words this short are assumed present (ScanPlan.prepare)
@@ -45,7 +46,7 @@ def text_imports(path: str, text: str) -> list[str]:
     """Modules a file imports, read from its text (cheap; relative imports resolved)."""
     package = package_of(path)
     out = []
-    for m in _IMPORT_RE.finditer(text):
+    for m in line_matches(_IMPORT_RE, text, ("import",)):
         if m.group(1) is not None:
             mod = m.group(1)
             dots = len(mod) - len(mod.lstrip("."))
@@ -80,7 +81,7 @@ def file_contexts(path: str, text: str, imports: list[str], contexts: dict) -> f
                 ctx.add(c.name)
                 continue
         if c.defines_any:
-            defines = defines if defines is not None else set(_DEF_RE.findall(text))
+            defines = defines if defines is not None else {mo.group(1) for mo in line_matches(_DEF_RE, text, ("def",))}
             if defines.intersection(c.defines_any):
                 ctx.add(c.name)
     return frozenset(ctx)
@@ -128,9 +129,13 @@ class ScanPlan:
         # contexts allow the file, all words of one of its groups occur in the text
         self.prefilters = [(r.tokens, r.match) for r in code_rules if r.tokens]
         self.vocabulary = frozenset(w for groups, _ in self.prefilters for g in groups for w in g)
-        # pre-filter words that are literal argument values, which live in strings
-        self.value_words = frozenset(v for r in code_rules for values in (r.match.get("arg_values") or {}).values()
-                                     for v in values if isinstance(v, str))
+        # pre-filter words that count wherever they are: literal argument values (`.to("cuda")`),
+        # which live in strings, and a gate rule's `words`, a plain text pre-screen ("threshold"
+        # in a docstring is a reason to look for the gate)
+        self.value_words = frozenset(
+            [v for r in code_rules for values in (r.match.get("arg_values") or {}).values()
+             for v in values if isinstance(v, str)]
+            + [w for r in code_rules if r.kind == "python-gate" for w in r.match.get("words") or []])
         literals: set[str] = set()
         for r in self.file_rules:
             if r.kind in ("text", "doc-text"):
@@ -191,13 +196,14 @@ class ScanPlan:
         words only in a docstring's example (`torch.Generator("cuda").manual_seed(0)` in a
         pipeline's EXAMPLE_DOC_STRING) are nothing the syntax tree would hold. Conservative where
         strings can hold code or what a rule matches: a group with a literal argument value
-        (`.to("cuda")`), or a missing word inside braces on a line (an f-string's `{...}`), is
-        checked against the whole text, as before."""
+        (`.to("cuda")`) or a gate rule's plain `words`, or a missing word after a `{` on its line (inside an f-string's
+        `{...}`, nested ones too), is checked against the whole text, as before. (A replacement
+        field that spans lines of a triple-quoted f-string is not seen.)"""
         code = self.vocabulary.intersection(_WORD_RE.findall(_STRINGS_AND_COMMENTS_RE.sub(" ", source)))
         if any(code.issuperset(g) for g in groups):
             return True
         missing = {w for g in groups for w in g if w not in code}
-        if missing & self.value_words or any(re.search(r"\{[^}\n]*\b" + re.escape(w) + r"\b", source) for w in missing):
+        if missing & self.value_words or any(re.search(r"\{[^\n]*\b" + re.escape(w) + r"\b", source) for w in missing):
             present = self.vocabulary.intersection(_WORD_RE.findall(source))
             return any(present.issuperset(g) for g in groups)
         return False
@@ -287,7 +293,7 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
                         continue
                     if defines_re is not None:
                         if defined is None:
-                            defined = DEFINED_NAME_RE.findall(source)
+                            defined = [mo.group(1) for mo in line_matches(DEFINED_NAME_RE, source, DEFINITION_WORDS)]
                         if not any(defines_re.search(n) for n in defined):
                             continue
                     ok.append(i)

@@ -40,3 +40,28 @@ class LiteralScanner:
         automaton = self._automaton or self._build()
         found = frozenset(map(itemgetter(1), automaton.iter(lowered)))
         return found | self.assumed if self.assumed else found
+
+
+def line_matches(rx, text: str, literals: tuple[str, ...]) -> list:
+    """What `rx.finditer(text)` yields, for a MULTILINE pattern that matches only at the start of
+    a line (`^...`) and whose first line always holds one of `literals` (`import` for an import
+    line, `def`, `class` or `async` for a definition): the pattern is tried only at the starts
+    of such lines, never at every line of the file (two to five times faster)."""
+    starts = set()
+    for lit in literals:
+        i = text.find(lit)
+        while i != -1:
+            starts.add(text.rfind("\n", 0, i) + 1)
+            eol = text.find("\n", i)
+            if eol == -1:
+                break
+            i = text.find(lit, eol)
+    out, end = [], 0
+    for start in sorted(starts):
+        if start < end:  # inside the last match (a definition's name on the next line)
+            continue
+        mo = rx.match(text, start)
+        if mo is not None:
+            out.append(mo)
+            end = max(mo.end(), start + 1)
+    return out

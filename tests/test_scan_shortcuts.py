@@ -1,0 +1,132 @@
+"""The per-file scan's shortcuts give exactly what the long way gives.
+
+- Comments and string literals blanked before the pre-filter's word check
+  (`engine/files.py`): every identifier a syntax tree holds (names, attributes, keyword
+  arguments, imports, definitions) is still found, outside strings or, inside an f-string's
+  braces, by the fallback to the whole text; so no file that a code rule could match goes
+  unparsed.
+- Line-anchored patterns tried only at the lines holding their literal
+  (`engine/literals.line_matches`): the same matches as `finditer` over the whole text.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlscorecard.engine.files import _DEF_RE, _IMPORT_RE, _STRINGS_AND_COMMENTS_RE, _WORD_RE, DEFINITION_WORDS, ScanPlan
+from mlscorecard.engine.literals import line_matches
+from mlscorecard.matchers.python import DEFINED_NAME_RE
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = Path(sys.modules["ast"].__file__).parent
+
+
+def tree_words(source: str) -> set[str]:
+    words: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            words.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.add(node.attr)
+        elif isinstance(node, (ast.keyword, ast.arg)) and node.arg:
+            words.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            words.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                words.update(alias.name.split("."))
+                if alias.asname:
+                    words.add(alias.asname)
+            if isinstance(node, ast.ImportFrom) and node.module:
+                words.update(node.module.split("."))
+    return {w for w in words if w.isidentifier()}  # not `*` of `from m import *`
+
+
+def code_words(source: str) -> set[str]:
+    """The tree's words that the pre-filter finds in code: outside comments and strings, or by
+    its fallback to the whole text (a word inside an f-string's braces)."""
+    words = tree_words(source)
+    plan = SimpleNamespace(vocabulary=frozenset(words), value_words=frozenset())
+    outside = words.intersection(_WORD_RE.findall(_STRINGS_AND_COMMENTS_RE.sub(" ", source)))
+    return outside | {w for w in words - outside if ScanPlan._words_in_code(plan, source, [(w,)])}
+
+
+TRICKY = [
+    'x = "a # not a comment" ; seed(1)  # "not a string\n',
+    "s = 'it''s' + \"\"\"'''\"\"\" + f(x)\n",
+    "s = '''a \"\"\" b''' ; g(y)\n",
+    's = "\\"" ; h(z)\n',
+    "s = r'\\' ' ; k(w)\n",
+    'b = b"\\x00#" ; m(v)\n',
+    'x = ("a" "b"\n     "c") ; n(u)\n',
+    's = "line \\\ncontinued" ; p(t)\n',
+    'def f():\n    """doc with \'quotes\' and # hash"""\n    return q(r)\n',
+    "x = [i for i in range(3) if i] # c\ny = {'k': z}  # \"\n",
+    "x = f'{torch.manual_seed(0)}' + rf\"{a.b}\" + F'{c!r:>{w}}'\n",
+    'x = f"""{torch.Generator(\'cpu\').manual_seed(1)}"""\n',
+    "r = f\"M({','.join([f'{k}={v}' for k, v in zip(a, map(repr, b))])})\"\n",  # nested: after a `}`
+    "@decorator('#')\nclass C(Base, metaclass=M):\n    attr: int = 0  # trailing\n",
+    "async def go():\n    async with a as b:\n        await c.d(e=1)\n",
+    "from . import x as y\nimport a.b.c as d\nfrom ..m import (n,\n    o)\n",
+    "x = '' ; y = \"\" ; z = '''''' ; w = \"\"\"\"\"\" ; v(u)\n",
+]
+
+
+@pytest.mark.parametrize("source", TRICKY)
+def test_blanking_keeps_every_word_of_the_tree_in_tricky_code(source):
+    assert tree_words(source) <= code_words(source)
+
+
+def real_sources():
+    picked = sorted(STDLIB.glob("*.py"))[::3]
+    picked += sorted((ROOT / "src").rglob("*.py"))
+    picked += sorted((ROOT / "fixtures").rglob("*.py"))
+    for p in picked:
+        try:
+            source = p.read_text(encoding="utf-8")
+            ast.parse(source)
+        except (UnicodeDecodeError, SyntaxError, ValueError):
+            continue
+        yield p, source
+
+
+def test_blanking_keeps_every_word_of_the_tree_in_real_code():
+    checked = 0
+    for path, source in real_sources():
+        missing = tree_words(source) - code_words(source)
+        assert not missing, (path, sorted(missing)[:5])
+        checked += 1
+    assert checked > 150
+
+
+ANCHORED = [(_IMPORT_RE, ("import",)), (_DEF_RE, ("def",)), (DEFINED_NAME_RE, DEFINITION_WORDS)]
+
+
+def spans_both_ways(text):
+    return [([m.span() for m in rx.finditer(text)], [m.span() for m in line_matches(rx, text, lits)])
+            for rx, lits in ANCHORED]
+
+
+def test_line_matches_equal_finditer_on_real_code():
+    matched = 0
+    for _, source in real_sources():
+        for full, near in spans_both_ways(source):
+            assert near == full
+            matched += len(full)
+    assert matched > 1000
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(st.sampled_from(["import", "from", " ", "\t", "\n", "\r\n", ".", "x", "os", ",", "def", "class",
+                                 "async", "  ", "#", "a.b", "import os", "from . import y", "def f(", "class C:",
+                                 "async\ndef", "def\n g", "_"]), max_size=16))
+def test_line_matches_equal_finditer_on_generated_text(parts):
+    for full, near in spans_both_ways("".join(parts)):
+        assert near == full
