@@ -76,6 +76,9 @@ TRICKY = [
     "async def go():\n    async with a as b:\n        await c.d(e=1)\n",
     "from . import x as y\nimport a.b.c as d\nfrom ..m import (n,\n    o)\n",
     "x = '' ; y = \"\" ; z = '''''' ; w = \"\"\"\"\"\" ; v(u)\n",
+    "x = 1  # a comment\rtorch.manual_seed(0)\r",  # old Mac line ends: a comment ends at \r
+    "s = 'a\\\r\nb' ; torch.manual_seed(1)\r\n",  # a continuation inside a string, CRLF
+    'x = f"""{\n    torch.manual_seed(0)\n}"""\n',  # a field spanning lines of a triple-quoted f-string
 ]
 
 

@@ -92,6 +92,44 @@ def _spans_both_ways(rule, text):
     return out
 
 
+def _rule_lines(rule, text):
+    """(line, summary) of what the secrets matcher finds in a file holding `text`."""
+    from mlscorecard.matchers import FileView
+    from mlscorecard.matchers.text import match_secrets
+
+    lowered = text.lower()
+    found = frozenset(lit.lower() for lits in rule.match["literals"].values() for lit in lits if lit.lower() in lowered)
+    view = FileView("config/settings.yaml", text, None, frozenset(), None, None, found, found, None, None, found)
+    return sorted((f.line, f.summary) for f in match_secrets(rule, view))
+
+
+def _full_scan_lines(rule, text):
+    """The same, from a plain finditer over the whole text of every pattern whose literal is there."""
+    import re
+
+    from mlscorecard.matchers.text import _PLACEHOLDER, _entropy
+
+    out = []
+    for label, pattern in rule.match["patterns"].items():
+        if not any(lit.lower() in text.lower() for lit in rule.match["literals"][label]):
+            continue
+        rx = re.compile(pattern)
+        for mo in rx.finditer(text):
+            value = mo.groupdict().get("value") or mo.group(0)
+            if "value" in rx.groupindex and (_entropy(value) < float(rule.match["entropy_min"])
+                                             or _PLACEHOLDER.match(value)):
+                continue
+            out.append((text.count("\n", 0, mo.start()) + 1, f"{rule.summary}: {label} (value not shown)"))
+            break
+    return sorted(out)
+
+
+def test_a_letter_that_case_folding_matches_is_found_as_a_full_scan_finds_it():
+    rule = _secrets_rule()
+    text = 'client_\u017fecret = "Zq8Xr2LmN9vTp4WkB7sY"\ntoken: x\n'  # the long s matches (?i) s
+    assert _rule_lines(rule, text) == _full_scan_lines(rule, text) != []
+
+
 NEAR_TEXTS = [
     *(f"x = 1\n{line}\n{line}  # twice\n" for line in SAMPLES.values()),
     "client_secret = 'Zq8Xr2LmN9vTp4WkB7sY'\nCLIENT-SECRET: \"Zq8Xr2LmN9vTp4WkB7sYa\"\n",
@@ -123,12 +161,16 @@ def test_secret_leads_hold_on_generated_text():
     rule = _secrets_rule()
     pieces = st.sampled_from([*SAMPLES.values(), "client_", "CLIENT-", "secret", "token", "Token", "=", ": ", "'",
                               '"', "\\", "\n", " ", "x", "AKIA", "ghp_", "-----BEGIN ", "ENCRYPTED ", "PRIVATE KEY-----",
-                              "Zq8Xr2LmN9vTp4WkB7sY", "hf_", "sk-", "pypi-AgE", "AccountKey="])
+                              "Zq8Xr2LmN9vTp4WkB7sY", "hf_", "sk-", "pypi-AgE", "AccountKey=",
+                              "\u017f", "\u0131", "\u212a", "client_\u017fecret"])  # what (?i) folds and lower() keeps
 
     @settings(max_examples=150, deadline=None, database=None)
     @given(st.lists(pieces, max_size=12))
     def check(parts):
-        for label, full, near in _spans_both_ways(rule, "".join(parts)):
-            assert near == full, label
+        text = "".join(parts)
+        if text.isascii():  # the near-literal search is used on ASCII text only
+            for label, full, near in _spans_both_ways(rule, text):
+                assert near == full, label
+        assert _rule_lines(rule, text) == _full_scan_lines(rule, text)  # the rule as the engine runs it
 
     check()

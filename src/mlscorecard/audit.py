@@ -153,12 +153,10 @@ def run_audit(
         cache = BlobCache(directory, f"{__version__}:{heur.digest}:{code_digest()}")
     try:
         failures = transient_count()
-        key = (audit_memo.memo_key(snap, settings, heur, confirmations, answers, max_file_size)
+        key = (audit_memo.memo_key(snap, path, settings, heur, confirmations, answers, max_file_size)
                if cache is not None and remember else None)
         result = audit_memo.recall(cache, key)
-        if result is not None:
-            result.remote = origin_of(snap)
-        else:
+        if result is None:
             result = audit_snapshot(snap, heur, cache=cache, jobs=jobs, confirmations=confirmations,
                                     settings=settings, progress=progress, answers=answers)
             if transient_count() == failures and cache is not None and not cache.error:

@@ -103,18 +103,31 @@ class BlobCache:
         except (TypeError, ValueError, zlib.error):
             return None
 
-    def put_packed(self, kind: str, key: str, value: Any) -> None:
-        if self.conn is not None:
-            packed = zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 1)
-            self._pending.append((self._key(kind, key), packed))  # SQLite keeps bytes as a BLOB
-
-    def delete(self, kind: str, key: str) -> None:
+    def put_packed_kept(self, kind: str, key: str, value: Any, slot_kind: str, slot: str, kept: int) -> None:
+        """Store a packed value and keep only the `kept` newest of its slot (a list of keys
+        under slot_kind:slot), in one write transaction: two audits finishing at once (a pull
+        request's two sides) neither lose a key nor leave one behind."""
         if self.conn is None:
             return
+        packed = zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 1)
+        slot_key = self._key(slot_kind, slot)
         try:
-            with self.conn:
-                self.conn.execute("DELETE FROM blobs WHERE key = ?", (self._key(kind, key),))
-        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.commit()
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.conn.execute("SELECT value FROM blobs WHERE key = ?", (slot_key,)).fetchone()
+                keys = [k for k in (json.loads(row[0]) if row else []) if k != key]
+                for old in keys[kept - 1:]:
+                    self.conn.execute("DELETE FROM blobs WHERE key = ?", (self._key(kind, old),))
+                self.conn.executemany("INSERT OR REPLACE INTO blobs (key, value) VALUES (?, ?)", [
+                    (self._key(kind, key), packed),  # SQLite keeps bytes as a BLOB
+                    (slot_key, json.dumps([key, *keys[:kept - 1]]))])
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, ValueError) as exc:
             self.error = f"cache not written: {exc}"
 
     def get_memo(self, key: str) -> Any | None:

@@ -17,7 +17,7 @@ from .cache import BlobCache, file_key
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
-from .errors import DETECTOR_SECONDS, FILE_SECONDS, note_transient, reading, time_limit
+from .errors import DETECTOR_SECONDS, FILE_SECONDS, note_transient, reading, time_limit, transient_count
 from .engine.files import analyse_file, default_contexts, scan_plan
 from .engine.python import is_test_path, module_name
 from .heuristics import Heuristics
@@ -330,6 +330,10 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
         if result is None:  # a clock ran out, a worker died, a read failed: it may not happen again
             note_transient()
             continue
+        if result.pop("transient", None):  # the libcst child crashed or ran out of time or memory
+            note_transient()
+            analyses[path] = result
+            continue
         analyses[path] = result
         if cache is not None:
             cache.put_file(keys[path], result)
@@ -379,7 +383,7 @@ class _History:
 
     def __init__(self, snap: Snapshot, cache: BlobCache | None) -> None:
         self.snap, self.cache = snap, cache
-        self.key = f"{snap.commit}:{int(snap.shallow)}" if snap.commit else None
+        self.key = f"{snap.commit}:{snap.shallow_mark}" if snap.commit else None
         self.cached = cache.get("history", self.key) if cache is not None and self.key else None
         self.pending = None
         self.counts: list[list[Any]] = []
@@ -391,7 +395,7 @@ class _History:
             self.pending = start_review(snap, known_counts=[tuple(c) for c in self.counts])
 
     def _counts_key(self) -> str:
-        return f"commit-counts:{self.snap.root}:{int(self.snap.shallow)}"
+        return f"commit-counts:{self.snap.root}:{self.snap.shallow_mark}"
 
     def result(self) -> dict[str, Any] | None:
         if self.cached is not None:
@@ -399,9 +403,10 @@ class _History:
                 self.snap.warn(path, message)
             return self.cached["review"]
         warnings: list[tuple[str, str]] = []
+        failures = transient_count()
         with self.snap.recording_warnings(warnings):
             review = review_facts(self.snap, started=self.pending)
-        if self.cache is not None and self.key:
+        if self.cache is not None and self.key and transient_count() == failures:  # a timed-out log is not kept
             self.cache.put("history", self.key, {"review": review, "warnings": warnings})
             if review is not None:  # commits whose history size is known: their ancestors are counted fast
                 counts = [[self.snap.commit, review["total_commits"]], *(c for c in self.counts if c[0] != self.snap.commit)]

@@ -103,7 +103,9 @@ class Heuristics:
             raise HeuristicsError(f"{origin}: rule id {clash} is already a built-in rule")
         digest = hashlib.sha256(f"{self.digest}|{origin}|{context_globs!r}".encode())
         for r in rules:
-            digest.update(repr((r.id, r.match, r.supports, r.automation, r.fact)).encode())
+            # everything a report can show of a rule: its title, summary and remediation too
+            digest.update(repr((r.id, r.title, r.summary, r.remediation, r.match, r.supports, r.automation,
+                                r.fact, r.packages)).encode())
         return replace(self, rules=[*self.rules, *rules], digest=digest.hexdigest()[:16],
                        context_globs=(*self.context_globs, *context_globs))
 

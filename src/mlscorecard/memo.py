@@ -16,6 +16,7 @@ import hashlib
 import json
 from typing import Any, Callable
 
+from .errors import transient_count
 from .snapshot import Snapshot
 
 MEMO_ENTRIES = 4  # results kept per detector and repository (HEAD, a base, a few commits back)
@@ -130,7 +131,10 @@ def memoized(cache, snap: Snapshot, name: str, compute: Callable[[RecordingView]
                 snap.warn(path, message)
             return decode(entry["value"])
     view = RecordingView(snap)
+    failures = transient_count()
     value = compute(view)
+    if transient_count() != failures:  # a clock ran out, git timed out: the next run tries again
+        return value
     entry = {"deps": view.deps, "warnings": view.warnings, "value": encode(value)}
     try:
         json.dumps(entry)

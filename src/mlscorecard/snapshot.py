@@ -154,6 +154,17 @@ class BlobReader:
         self._proc = None
 
 
+def _shallow_mark(git_dir: str) -> str:
+    """A digest of a shallow clone's boundary: deepening it changes the history a commit has."""
+    import hashlib
+
+    try:
+        with open(os.path.join(git_dir, "shallow"), "rb") as fh:
+            return hashlib.sha1(fh.read()).hexdigest()[:16]
+    except OSError:
+        return "1"
+
+
 class Snapshot:
     """Files of a repository at one commit (or of a plain directory), read lazily."""
 
@@ -167,6 +178,7 @@ class Snapshot:
         self.git: Git | None = None  # set for git repositories: history can be read
         self.git_dir: str | None = None
         self.shallow = False
+        self.shallow_mark = "0"  # "0", or a digest of .git/shallow: where the history is cut (caches key on it)
         self.worktree = False  # the work tree was read (uncommitted changes included), not a commit
         self._changed: list[str] | None = None  # with worktree: `changed`, once computed
         self._head: dict[str, tuple[str, int]] | None = None  # with worktree: HEAD's (sha, size) per path
@@ -269,6 +281,7 @@ class Snapshot:
             except GitError:  # detached HEAD
                 snap.ref = None
         snap.shallow = os.path.exists(os.path.join(snap.git_dir, "shallow"))
+        snap.shallow_mark = _shallow_mark(snap.git_dir) if snap.shallow else "0"
         snap._blobs = BlobReader(git)
         snap._list_tree(git.finish_bytes(listing))
         if worktree and not rev and not is_git_dir:

@@ -196,17 +196,40 @@ class ScanPlan:
         words only in a docstring's example (`torch.Generator("cuda").manual_seed(0)` in a
         pipeline's EXAMPLE_DOC_STRING) are nothing the syntax tree would hold. Conservative where
         strings can hold code or what a rule matches: a group with a literal argument value
-        (`.to("cuda")`) or a gate rule's plain `words`, or a missing word after a `{` on its line (inside an f-string's
-        `{...}`, nested ones too), is checked against the whole text, as before. (A replacement
-        field that spans lines of a triple-quoted f-string is not seen.)"""
+        (`.to("cuda")`) or a gate rule's plain `words`, or with a word missing from the code
+        that comes after a `{` on its line (inside an f-string's `{...}`, nested ones too) or in
+        a file with a triple-quoted f-string (whose fields may span lines), is checked against the
+        whole text, as before. Line ends are made `\n` first (Python also ends lines at `\r`)."""
+        if "\r" in source:
+            source = source.replace("\r\n", "\n").replace("\r", "\n")
         code = self.vocabulary.intersection(_WORD_RE.findall(_STRINGS_AND_COMMENTS_RE.sub(" ", source)))
         if any(code.issuperset(g) for g in groups):
             return True
-        missing = {w for g in groups for w in g if w not in code}
-        if missing & self.value_words or any(re.search(r"\{[^\n]*\b" + re.escape(w) + r"\b", source) for w in missing):
-            present = self.vocabulary.intersection(_WORD_RE.findall(source))
-            return any(present.issuperset(g) for g in groups)
+        present = None
+        long_fstrings = has_long_fstring(source)
+        for g in groups:
+            missing = [w for w in g if w not in code]
+            if not (long_fstrings or self.value_words.intersection(missing)
+                    or any(re.search(r"\{[^\n]*\b" + re.escape(w) + r"\b", source) for w in missing)):
+                continue
+            if present is None:
+                present = self.vocabulary.intersection(_WORD_RE.findall(source))
+            if present.issuperset(g):
+                return True
         return False
+
+
+def has_long_fstring(source: str) -> bool:
+    """Whether a triple quote follows an f prefix (f, rf, Fr...): an f-string whose fields may
+    span lines. Found from the triple quotes (a file's few docstrings), not by a scan for letters."""
+    for quotes in ('"""', "'''"):
+        i = source.find(quotes)
+        while i != -1:
+            prefix = source[max(0, i - 2):i].lower()
+            if prefix.endswith("f") or prefix == "fr":
+                return True
+            i = source.find(quotes, i + 3)
+    return False
 
 
 _COMPARISON_LINE_RE = re.compile(r"^[ \t]*(?:assert|if|elif)\b[^\n]*[<>][^\n]*", re.M)
@@ -278,6 +301,8 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
                 warnings.append(f"cell {cell}: {pf['error'].removesuffix('; not analysed')}; cell skipped")
                 skipped += 1
                 pf = analyse_python(path, nb.source, plan.interest)
+            if pf.pop("transient", None):
+                out["transient"] = 1  # not cached (collect.py), not remembered (audit_memo.py)
             out["pf"] = pf
             if "error" in pf:
                 warnings.append(pf["error"])

@@ -741,8 +741,8 @@ def analyse_python(path: str, source: str, interest: Interest) -> dict[str, Any]
 
         try:  # libcst's parser is native code: a crash or a hang in it must cost this file only
             result = run_isolated(analyse_with_libcst, path, source, interest)
-        except NativeCrash as exc:
-            return {"error": f"the libcst parser {exc}; not analysed"}
+        except NativeCrash as exc:  # a crash, a clock or the memory limit: another run may do better
+            return {"error": f"the libcst parser {exc}; not analysed", "transient": True}
         if result is None:
             where = f" at line {exc.lineno}" if exc.lineno else ""
             return {"error": f"syntax error{where}: {exc.msg}{_python2_hint(source)}; not analysed",

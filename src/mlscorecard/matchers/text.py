@@ -111,8 +111,8 @@ _PLACEHOLDER = re.compile(r"^(x+|\*+|changeme|change_me|your[_-]?\w*|example\w*|
 
 def matches_near(rx: re.Pattern[str], text: str, lowered: str, literals, lead: int):
     """What `rx.finditer(text)` yields, for a pattern whose every match begins at most `lead`
-    characters before an occurrence of one of `literals` (found in `lowered`, of the same
-    length as `text`): the pattern is tried only at those starts, in order, never across the
+    characters before an occurrence of one of `literals` (found in `lowered`, the ASCII `text`
+    lower-cased): the pattern is tried only at those starts, in order, never across the
     whole text. A `(?i)` pattern that rarely matches, over a text full of its commonest
     literal (`token` in a tokenizer's code), costs a tenth."""
     starts = sorted({p for lit in literals for i in _occurrences(lowered, lit) for p in range(max(0, i - lead), i + 1)})
@@ -153,10 +153,10 @@ def match_secrets(rule, f: FileView) -> list[Finding]:
         rx = _compiled(rx_text, 0)
         lead = leads.get(label)
         matches = rx.finditer(text)
-        if lead is not None and lits:
-            lowered = f.lowered(text)
-            if len(lowered) == len(text):  # offsets kept by lower-casing (they are, but for a few letters)
-                matches = matches_near(rx, text, lowered, lits & f.literals_in_text, int(lead))
+        if lead is not None and lits and text.isascii():
+            # ASCII only: a (?i) pattern also matches `ſ` for s and `K` (Kelvin) for k, which
+            # lower-casing keeps, so a literal search would not find such a match's letters
+            matches = matches_near(rx, text, f.lowered(text), lits & f.literals_in_text, int(lead))
         for mo in matches:
             value = mo.groupdict().get("value") or mo.group(0)
             if "value" in rx.groupindex and (_entropy(value) < entropy_min or _PLACEHOLDER.match(value)):
