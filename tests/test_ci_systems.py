@@ -107,6 +107,78 @@ def test_azure_pipelines_templates_parameters_and_manual_validation():
     assert release.effective_triggers == {"push", "pull_request", "schedule"}  # Azure: no pr key = PRs validated
 
 
+def test_azure_pipelines_folder_and_templates_a_pipeline_elsewhere_includes():
+    ci, _ = ci_of({
+        "azure-pipelines/PIPELINE-1-training.yml": """
+            trigger: none
+            pr:
+              branches:
+                include: [main]
+            steps:
+              - script: python src/train.py
+        """,
+        # included only by infra/setup.yml, which is not a candidate by name
+        "azure-pipelines/templates/setup-compute.template.yml": """
+            parameters:
+              - name: environment
+                type: string
+            jobs:
+              - job: compute
+                steps:
+                  - script: pytest tests/test_model.py
+        """,
+    })
+    assert automated(ci)["src/train.py"] == "azure-pipelines/PIPELINE-1-training.yml"
+    assert sorted(w.path for w in ci.workflows) == ["azure-pipelines/PIPELINE-1-training.yml"]
+
+
+def test_a_script_in_a_published_copy_of_the_repository_is_the_repository_file():
+    ci, _ = ci_of({
+        "mlops/build_pipeline.py": "print('publish')\n",
+        "azure-pipelines.yml": """
+            trigger: [main]
+            steps:
+              - script: python $(System.ArtifactsDirectory)/deploymentcode/mlops/build_pipeline.py --version 1
+              - script: python $(Build.SourcesDirectory)/$(PROJECT)/train.py
+        """,
+    })
+    got = automated(ci)
+    assert got["mlops/build_pipeline.py"] == "azure-pipelines.yml"
+    assert "src/train.py" not in got  # a tail that is itself a variable is not guessed
+
+
+def test_azure_pipeline_triggered_by_another_pipeline_completing_is_automated():
+    ci, _ = ci_of({
+        "mlops/smoke_test.py": "print('call the endpoint')\n",
+        ".pipelines/cd.yml": """
+            trigger: none
+            pr: none
+            resources:
+              pipelines:
+                - pipeline: train-ci
+                  source: Model-Train-CI
+                  trigger:
+                    branches:
+                      include: [main]
+            steps:
+              - script: python mlops/smoke_test.py
+        """,
+        ".pipelines/by-hand.yml": """
+            trigger: none
+            pr: none
+            resources:
+              pipelines:
+                - pipeline: train-ci
+                  source: Model-Train-CI
+            steps:
+              - script: python src/train.py
+        """,
+    })
+    got = automated(ci)
+    assert got["mlops/smoke_test.py"] == ".pipelines/cd.yml"
+    assert got["src/train.py"] is None  # a pipeline resource without a trigger only downloads artifacts
+
+
 def test_circleci_workflows_schedules_and_approvals():
     ci, _ = ci_of({".circleci/config.yml": """
         version: 2.1

@@ -258,6 +258,8 @@ class _CommandReader:
                 return [(path, f"python -m {rest[1]}")] if path else []
             if rest and rest[0].endswith(".py"):
                 path = _join(cwd, rest[0])
+                if not self.snap.exists(path) and path.startswith("$"):
+                    path = self._under_variable(path) or path
                 if not self.snap.exists(path) and "__expr__" not in path and "$" not in path:
                     self.unfollowed.add(path)
                 return [(path, f"python {rest[0]}")] if self.snap.exists(path) else []
@@ -285,6 +287,22 @@ class _CommandReader:
                 return [(path, argv[0])] if self.snap.exists(path) else []
             return self._script(path, cwd, depth)
         return []
+
+    _VARIABLE_PREFIX = re.compile(r"^\$(\([^)]*\)|\{[^}]*\}|\w+)/")
+
+    def _under_variable(self, path: str) -> str | None:
+        """A script under a CI variable (`$(System.ArtifactsDirectory)/code/mlops/train.py`, a
+        copy of the repository published as an artifact): the longest tail of the path that is a
+        file of the repository, if any."""
+        m = self._VARIABLE_PREFIX.match(path)
+        if not m or "$" in path[m.end():]:
+            return None
+        parts = path[m.end():].split("/")
+        for k in range(len(parts) - 1):
+            cand = "/".join(parts[k:])
+            if self.snap.exists(cand):
+                return cand
+        return None
 
     # -- runners ------------------------------------------------------------------------
     def _pytest(self, args: list[str], cwd: str) -> list[tuple[str, str]]:

@@ -234,7 +234,17 @@ def _azure_triggers(data: LineDict) -> list[str]:
         triggers.append("pull_request")
     if data.get("schedules"):
         triggers.append("schedule")
+    # resources.pipelines[].trigger: this pipeline runs when another one completes (a CD stage
+    # after the training CI), as a GitHub workflow_run does
+    resources = data.get("resources")
+    pipelines = resources.get("pipelines") if isinstance(resources, dict) else None
+    if isinstance(pipelines, list) and any(isinstance(p, dict) and p.get("trigger") not in (None, "none", False)
+                                           and p.get("trigger") != [] for p in pipelines):
+        triggers.append("workflow_run")
     return triggers or ["manual"]
+
+
+_AZURE_TEMPLATE_NAME = re.compile(r"(^|/)templates?/|[._-]templates?\.ya?ml$")
 
 
 def read_azure(snap: Snapshot, candidates: list[str], reader: _CommandReader, facts: CIFacts) -> None:
@@ -244,6 +254,9 @@ def read_azure(snap: Snapshot, candidates: list[str], reader: _CommandReader, fa
         if p in templates or not isinstance(data, LineDict):
             continue
         if not any(k in data for k in ("steps", "jobs", "stages", "trigger", "pr", "schedules", "extends")):
+            continue
+        # a template that a pipeline outside the candidates includes is not a pipeline of its own
+        if _AZURE_TEMPLATE_NAME.search(p) and not any(k in data for k in ("trigger", "pr", "schedules")):
             continue
         wf = Workflow(path=p, system="azure-pipelines", triggers=_azure_triggers(data),
                       line=data.line_of("trigger", data.line_of("pr", 1)))
@@ -586,7 +599,7 @@ def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CI
 
 
 # ---------------------------------------------------------------------------- dispatch
-_AZURE_RE = re.compile(r"(^|/)(azure-pipelines[^/]*\.ya?ml|\.azure-pipelines/.+\.ya?ml|\.azuredevops/.+\.ya?ml|\.pipelines/.+\.ya?ml)$")
+_AZURE_RE = re.compile(r"(^|/)(azure-pipelines[^/]*\.ya?ml|\.?azure-pipelines/.+\.ya?ml|\.azuredevops/.+\.ya?ml|\.pipelines/.+\.ya?ml)$")
 _JENKINS_RE = re.compile(r"(^|/)(Jenkinsfile[^/]*|[^/]+\.jenkinsfile)$")
 
 
