@@ -179,6 +179,66 @@ def test_azure_pipeline_triggered_by_another_pipeline_completing_is_automated():
     assert got["src/train.py"] is None  # a pipeline resource without a trigger only downloads artifacts
 
 
+def test_gitlab_jobs_extending_hidden_templates():
+    ci, _ = ci_of({
+        ".gitlab-ci.yml": """
+            .python:
+              image: python:3.11
+              before_script:
+                - pip install -r requirements.txt
+              script:
+                - pytest tests/unit
+            .manual:
+              when: manual
+            unit:
+              extends: .python
+            retrain:
+              extends: [.python, .manual]
+              script: python src/train.py
+        """,
+    })
+    got = automated(ci)
+    assert got["tests/unit/test_features.py"] == ".gitlab-ci.yml"
+    assert got["src/train.py"] is None  # when: manual comes from a template it extends
+
+
+def test_dvc_stages_and_mlflow_entry_points_run_by_ci():
+    ci, _ = ci_of({
+        "dvc.yaml": """
+            stages:
+              featurize:
+                cmd: python features.py
+                wdir: src
+              train:
+                cmd:
+                  - python src/train.py
+        """,
+        "src/features.py": "print('features')\n",
+        "MLproject": """
+            name: demo
+            entry_points:
+              main:
+                command: "python src/train.py --alpha {alpha}"
+              rollback:
+                command: "bash deploy/rollback.sh"
+        """,
+        ".github/workflows/cml.yml": """
+            on: pull_request
+            jobs:
+              run:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: dvc repro
+                  - run: mlflow run . -e rollback -P x=1
+                  - run: mlflow run https://github.com/org/other
+        """,
+    })
+    got = automated(ci)
+    assert got["src/features.py"] == ".github/workflows/cml.yml"
+    assert got["src/train.py"] == ".github/workflows/cml.yml"
+    assert got["deploy/rollback.sh"] == ".github/workflows/cml.yml"
+
+
 def test_circleci_workflows_schedules_and_approvals():
     ci, _ = ci_of({".circleci/config.yml": """
         version: 2.1

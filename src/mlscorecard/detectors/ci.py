@@ -44,7 +44,9 @@ _WRAPPERS = {
     ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
 }
 _SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command"}
-_PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$")
+_PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$"
+                         # the interpreter in a variable: $PYTHON, ${PYTHON_BIN}, $(PYTHON_INTERPRETER)
+                         r"|^\$(\w*PYTHON\w*|\{\w*PYTHON\w*\}|\(\w*PYTHON\w*\))$", re.I)
 _ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -449,6 +451,7 @@ class _CommandReader:
         if text is None:
             return []
         rules = parse_makefile(text)
+        variables = makefile_variables(text)
         if not targets and rules:
             targets = [next(iter(rules))]
         out: list[tuple[str, str]] = []
@@ -462,7 +465,7 @@ class _CommandReader:
             deps, recipe = rules[t]
             todo.extend(deps)
             for line in recipe:
-                line = line.lstrip("@-+ ")
+                line = expand_make_variables(line.lstrip("@-+ "), variables)
                 out.extend(self.executions(line, cwd, depth + 1))
         return out
 
@@ -578,7 +581,7 @@ def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
             for t in current:
                 rules[t][1].append(line.strip())
             continue
-        m = re.match(r"^([A-Za-z0-9_./%-][^:=#]*?)\s*:(?!=)\s*([^=#;]*)(?:;(.*))?$", line)
+        m = re.match(r"^([A-Za-z0-9_./%-][^:=#]*?)\s*:(?!=)\s*([^=#;]*)(?:;([^#]*))?(?:#.*)?$", line)
         if m:
             names = [n for n in m.group(1).split() if not n.startswith(".")]
             current = names
@@ -590,6 +593,37 @@ def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
         elif line.strip() and not line.startswith("#"):
             current = []
     return rules
+
+
+_MAKE_ASSIGN = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?:\?|:|::|!)?=\s*(.*?)\s*(?:#.*)?$")
+_MAKE_REF = re.compile(r"\$(?:\(([A-Za-z_][A-Za-z0-9_]*)\)|\{([A-Za-z_][A-Za-z0-9_]*)\})")
+
+
+def makefile_variables(text: str) -> dict[str, str]:
+    """Simple variable assignments of a Makefile (NAME = / := / ?= / ::= value), first one kept;
+    $(MAKE) is make itself."""
+    out: dict[str, str] = {"MAKE": "make"}
+    for line in text.replace("\\\n", " ").splitlines():
+        if line.startswith("\t"):
+            continue
+        m = _MAKE_ASSIGN.match(line)
+        if m and m.group(1) not in out and len(m.group(2)) <= 500:  # a command or a path, not a blob
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+_MAKE_LINE_LIMIT = 4000
+
+
+def expand_make_variables(line: str, variables: dict[str, str], depth: int = 3) -> str:
+    """$(NAME) and ${NAME} replaced by their Makefile values (nested up to a few levels); unknown
+    ones are left as they are."""
+    for _ in range(depth):
+        new = _MAKE_REF.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), line)
+        if new == line or len(new) > _MAKE_LINE_LIMIT:  # a value that keeps growing is not followed
+            break
+        line = new
+    return line
 
 
 _COVERAGE_OPTIONS_WITH_VALUE = frozenset({"--source", "--rcfile", "--omit", "--include", "--context", "--data-file",
@@ -615,6 +649,8 @@ _TASK_RUNNERS = {
     "just": lambda r, args, cwd: tasks.just(r.snap, cwd, args, _join),
     "poe": lambda r, args, cwd: tasks.poe(r.snap, cwd, args, _join),
     "task": lambda r, args, cwd: tasks.taskfile(r.snap, cwd, args, _join, load_yaml),
+    "dvc": lambda r, args, cwd: tasks.dvc(r.snap, cwd, args, _join, load_yaml),
+    "mlflow": lambda r, args, cwd: tasks.mlflow_project(r.snap, cwd, args, _join, load_yaml),
     "nox": lambda r, args, cwd: tasks.nox(r.snap, cwd, args, _join),
     "invoke": lambda r, args, cwd: tasks.invoke(r.snap, cwd, args, _join),
     "inv": lambda r, args, cwd: tasks.invoke(r.snap, cwd, args, _join),
@@ -642,7 +678,7 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
             argv = argv[2:]
         elif argv[0] == "env" or _ASSIGN_RE.match(argv[0]):
             argv = argv[1:]
-        elif argv[:2] == ["conda", "run"]:
+        elif argv[1:2] == ["run"] and argv[0] in ("conda", "mamba", "micromamba"):
             rest = argv[2:]
             while rest and rest[0].startswith("-"):
                 rest = rest[2:] if rest[0] in ("-n", "--name", "-p", "--prefix") else rest[1:]

@@ -90,10 +90,34 @@ def _gitlab_includes(data: LineDict) -> list[str]:
     return out
 
 
+def _gitlab_extended(job: LineDict, bases: dict[str, LineDict], depth: int = 0) -> LineDict:
+    """The job with the keys of the jobs it `extends:` (in order, its own keys last), as GitLab
+    merges them; the keys keep the lines they are written on."""
+    parents = job.get("extends")
+    parents = [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
+    if not parents or depth > 10:
+        return job
+    merged = LineDict()
+    merged.line = job.line
+    for name in parents:
+        base = bases.get(name) if isinstance(name, str) else None
+        if base is None or base is job:
+            continue
+        base = _gitlab_extended(base, bases, depth + 1)
+        for key, value in base.items():
+            merged[key] = value
+            merged.lines[key] = base.line_of(key)
+    for key, value in job.items():
+        merged[key] = value
+        merged.lines[key] = job.line_of(key)
+    return merged
+
+
 def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
     seen: set[str] = set()
     todo = [path]
     jobs: list[tuple[str, str, LineDict]] = []
+    bases: dict[str, LineDict] = {}
     defaults: dict[str, Any] = {}
     workflow_rules = None
     while todo:
@@ -112,10 +136,14 @@ def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFact
             if key in data:
                 defaults[key] = data[key]
         for name, job in data.items():
-            if name in _GITLAB_RESERVED or name.startswith(".") or not isinstance(job, LineDict):
+            if name in _GITLAB_RESERVED or not isinstance(job, LineDict):
+                continue
+            bases.setdefault(name, job)  # what `extends:` can name, hidden `.templates` included
+            if name.startswith("."):
                 continue
             if "script" in job or "trigger" in job or "extends" in job:
                 jobs.append((p, name, job))
+    jobs = [(p, name, _gitlab_extended(job, bases)) for p, name, job in jobs]
     for p, _name, job in jobs:
         manual = job.get("when") == "manual" or _only_manual_rules(job.get("rules"))
         wf = Workflow(path=p, system="gitlab-ci", triggers=_gitlab_triggers(job, workflow_rules), line=job.line)
