@@ -857,8 +857,76 @@ def detect_ci(snap: Snapshot) -> CIFacts:
     for inst in reversed(facts.instances):  # callers come after their callees: reversed, callers first
         inst.effective_triggers = set(inst.instance_of.effective_triggers) - {"workflow_call"}
     _pre_commit_in_ci(facts)
+    _imported_by_scripts(snap, facts)
     facts.unfollowed = sorted(reader.unfollowed)
     return facts
+
+
+IMPORTED_BY = "imported by "  # the `how` of a module that runs because a CI-run script imports it
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*))",
+                          re.M)
+
+
+def _module_files(snap: Snapshot, roots: list[str], dotted: str) -> list[str]:
+    rel = dotted.replace(".", "/")
+    for root in roots:
+        base = posixpath.join(root, rel) if root else rel
+        for cand in (base + ".py", base + "/__init__.py"):
+            if snap.exists(cand):
+                return [cand]
+    return []
+
+
+def _local_imports(snap: Snapshot, path: str, text: str) -> list[str]:
+    """Repository modules a script imports directly (next to it, from the root or from src/)."""
+    here = posixpath.dirname(path)
+    roots = list(dict.fromkeys([here, "", "src"]))
+    out: list[str] = []
+    for mo in _IMPORT_LINE.finditer(text):
+        module, names, plain = mo.group(1), mo.group(2), mo.group(3)
+        if plain:
+            for name in plain.split(","):
+                out.extend(_module_files(snap, roots, name.strip()))
+            continue
+        dots = len(module) - len(module.lstrip("."))
+        module = module.lstrip(".")
+        search = roots
+        if dots:
+            up = here
+            for _ in range(dots - 1):
+                up = posixpath.dirname(up)
+            search = [up]
+        found = _module_files(snap, search, module) if module else []
+        for name in (names or "").replace("(", " ").split(","):
+            name = name.strip().split(" ")[0]
+            if name and name != "*":  # `from pkg import module` imports pkg/module.py
+                found.extend(_module_files(snap, search, f"{module}.{name}" if module else name))
+        out.extend(found)
+    return list(dict.fromkeys(out))
+
+
+def _imported_by_scripts(snap: Snapshot, facts: CIFacts) -> None:
+    """The repository modules that an automated CI job's script imports (one level): their code
+    runs with the script, as a check in evaluate.py runs when CI runs train.py, which calls it.
+    Recorded with how = "imported by <script>" so rules about what CI runs directly skip them."""
+    added: dict[str, list[Execution]] = {}
+    for path, executions in list(facts.executions.items()):
+        if not path.endswith(".py") or is_test_path(path):
+            continue
+        live = [e for e in executions if not e.manual and e.wf.automated and not e.how.startswith(IMPORTED_BY)]
+        if not live:
+            continue
+        text = snap.read_text(path)
+        if not text or len(text) > 1_000_000:
+            continue
+        for module in _local_imports(snap, path, text):
+            if module == path or module in facts.executions or is_test_path(module):
+                continue
+            ex = live[0]
+            added.setdefault(module, []).append(Execution(module, ex.wf, ex.line, IMPORTED_BY + path, False,
+                                                          ex.step_path))
+    for module, executions in added.items():
+        facts.executions.setdefault(module, []).extend(executions)
 
 
 def _pre_commit_in_ci(facts: CIFacts) -> None:
