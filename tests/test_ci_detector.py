@@ -48,6 +48,37 @@ def test_make_targets_are_followed():
     assert sorted(executed(files)) == ["tests/unit/test_b.py"]
 
 
+def test_make_variables_comments_and_recursive_make():
+    makefile = ("PYTHON_INTERPRETER ?= python3  # the interpreter\n"
+                "TEST_CMD := $(PYTHON_INTERPRETER) -m pytest\n"
+                ".PHONY: ci test\n"
+                "ci: ## everything CI runs\n"
+                "\t$(MAKE) test\n"
+                "test: ## run the unit tests\n"
+                "\t${TEST_CMD} tests/unit\n")
+    files = {**TESTS, "Makefile": makefile, ".github/workflows/ci.yml": workflow("make ci")}
+    assert sorted(executed(files)) == ["tests/unit/test_b.py"]
+
+
+def test_interpreter_in_a_variable_and_mamba_run():
+    files = {**TESTS, "train.py": "",
+             ".github/workflows/ci.yml": workflow("$PYTHON -m pytest tests/unit\n"
+                                                 "micromamba run -n env python train.py")}
+    assert sorted(executed(files)) == ["tests/unit/test_b.py", "train.py"]
+
+
+def test_modules_a_ci_script_imports_run_with_it():
+    files = {**TESTS, "train.py": "import utils.dataloaders as dl\nfrom evaluate import report\nimport numpy\n",
+             "utils/__init__.py": "", "utils/dataloaders.py": "def load():\n    pass\n",
+             "evaluate.py": "def report():\n    pass\n", "unused.py": "",
+             ".github/workflows/ci.yml": workflow("python train.py --epochs 1")}
+    ci = detect_ci(Snapshot.from_files(files))
+    assert ci.automated_by("utils/dataloaders.py").how == "imported by train.py"
+    assert ci.automated_by("evaluate.py") is not None
+    assert ci.automated_by("unused.py") is None
+    assert ci.automated_by("train.py").how == "python train.py"
+
+
 def test_shell_scripts_and_python_scripts():
     files = {**TESTS, "scripts/ci.sh": "#!/bin/sh\nset -e\npython train.py --smoke\n", "train.py": "",
              ".github/workflows/ci.yml": workflow("bash scripts/ci.sh")}

@@ -107,6 +107,138 @@ def test_azure_pipelines_templates_parameters_and_manual_validation():
     assert release.effective_triggers == {"push", "pull_request", "schedule"}  # Azure: no pr key = PRs validated
 
 
+def test_azure_pipelines_folder_and_templates_a_pipeline_elsewhere_includes():
+    ci, _ = ci_of({
+        "azure-pipelines/PIPELINE-1-training.yml": """
+            trigger: none
+            pr:
+              branches:
+                include: [main]
+            steps:
+              - script: python src/train.py
+        """,
+        # included only by infra/setup.yml, which is not a candidate by name
+        "azure-pipelines/templates/setup-compute.template.yml": """
+            parameters:
+              - name: environment
+                type: string
+            jobs:
+              - job: compute
+                steps:
+                  - script: pytest tests/test_model.py
+        """,
+    })
+    assert automated(ci)["src/train.py"] == "azure-pipelines/PIPELINE-1-training.yml"
+    assert sorted(w.path for w in ci.workflows) == ["azure-pipelines/PIPELINE-1-training.yml"]
+
+
+def test_a_script_in_a_published_copy_of_the_repository_is_the_repository_file():
+    ci, _ = ci_of({
+        "mlops/build_pipeline.py": "print('publish')\n",
+        "azure-pipelines.yml": """
+            trigger: [main]
+            steps:
+              - script: python $(System.ArtifactsDirectory)/deploymentcode/mlops/build_pipeline.py --version 1
+              - script: python $(Build.SourcesDirectory)/$(PROJECT)/train.py
+        """,
+    })
+    got = automated(ci)
+    assert got["mlops/build_pipeline.py"] == "azure-pipelines.yml"
+    assert "src/train.py" not in got  # a tail that is itself a variable is not guessed
+
+
+def test_azure_pipeline_triggered_by_another_pipeline_completing_is_automated():
+    ci, _ = ci_of({
+        "mlops/smoke_test.py": "print('call the endpoint')\n",
+        ".pipelines/cd.yml": """
+            trigger: none
+            pr: none
+            resources:
+              pipelines:
+                - pipeline: train-ci
+                  source: Model-Train-CI
+                  trigger:
+                    branches:
+                      include: [main]
+            steps:
+              - script: python mlops/smoke_test.py
+        """,
+        ".pipelines/by-hand.yml": """
+            trigger: none
+            pr: none
+            resources:
+              pipelines:
+                - pipeline: train-ci
+                  source: Model-Train-CI
+            steps:
+              - script: python src/train.py
+        """,
+    })
+    got = automated(ci)
+    assert got["mlops/smoke_test.py"] == ".pipelines/cd.yml"
+    assert got["src/train.py"] is None  # a pipeline resource without a trigger only downloads artifacts
+
+
+def test_gitlab_jobs_extending_hidden_templates():
+    ci, _ = ci_of({
+        ".gitlab-ci.yml": """
+            .python:
+              image: python:3.11
+              before_script:
+                - pip install -r requirements.txt
+              script:
+                - pytest tests/unit
+            .manual:
+              when: manual
+            unit:
+              extends: .python
+            retrain:
+              extends: [.python, .manual]
+              script: python src/train.py
+        """,
+    })
+    got = automated(ci)
+    assert got["tests/unit/test_features.py"] == ".gitlab-ci.yml"
+    assert got["src/train.py"] is None  # when: manual comes from a template it extends
+
+
+def test_dvc_stages_and_mlflow_entry_points_run_by_ci():
+    ci, _ = ci_of({
+        "dvc.yaml": """
+            stages:
+              featurize:
+                cmd: python features.py
+                wdir: src
+              train:
+                cmd:
+                  - python src/train.py
+        """,
+        "src/features.py": "print('features')\n",
+        "MLproject": """
+            name: demo
+            entry_points:
+              main:
+                command: "python src/train.py --alpha {alpha}"
+              rollback:
+                command: "bash deploy/rollback.sh"
+        """,
+        ".github/workflows/cml.yml": """
+            on: pull_request
+            jobs:
+              run:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: dvc repro
+                  - run: mlflow run . -e rollback -P x=1
+                  - run: mlflow run https://github.com/org/other
+        """,
+    })
+    got = automated(ci)
+    assert got["src/features.py"] == ".github/workflows/cml.yml"
+    assert got["src/train.py"] == ".github/workflows/cml.yml"
+    assert got["deploy/rollback.sh"] == ".github/workflows/cml.yml"
+
+
 def test_circleci_workflows_schedules_and_approvals():
     ci, _ = ci_of({".circleci/config.yml": """
         version: 2.1

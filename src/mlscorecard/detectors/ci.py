@@ -44,7 +44,9 @@ _WRAPPERS = {
     ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
 }
 _SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command"}
-_PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$")
+_PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$"
+                         # the interpreter in a variable: $PYTHON, ${PYTHON_BIN}, $(PYTHON_INTERPRETER)
+                         r"|^\$(\w*PYTHON\w*|\{\w*PYTHON\w*\}|\(\w*PYTHON\w*\))$", re.I)
 _ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -258,6 +260,8 @@ class _CommandReader:
                 return [(path, f"python -m {rest[1]}")] if path else []
             if rest and rest[0].endswith(".py"):
                 path = _join(cwd, rest[0])
+                if not self.snap.exists(path) and path.startswith("$"):
+                    path = self._under_variable(path) or path
                 if not self.snap.exists(path) and "__expr__" not in path and "$" not in path:
                     self.unfollowed.add(path)
                 return [(path, f"python {rest[0]}")] if self.snap.exists(path) else []
@@ -285,6 +289,22 @@ class _CommandReader:
                 return [(path, argv[0])] if self.snap.exists(path) else []
             return self._script(path, cwd, depth)
         return []
+
+    _VARIABLE_PREFIX = re.compile(r"^\$(\([^)]*\)|\{[^}]*\}|\w+)/")
+
+    def _under_variable(self, path: str) -> str | None:
+        """A script under a CI variable (`$(System.ArtifactsDirectory)/code/mlops/train.py`, a
+        copy of the repository published as an artifact): the longest tail of the path that is a
+        file of the repository, if any."""
+        m = self._VARIABLE_PREFIX.match(path)
+        if not m or "$" in path[m.end():]:
+            return None
+        parts = path[m.end():].split("/")
+        for k in range(len(parts) - 1):
+            cand = "/".join(parts[k:])
+            if self.snap.exists(cand):
+                return cand
+        return None
 
     # -- runners ------------------------------------------------------------------------
     def _pytest(self, args: list[str], cwd: str) -> list[tuple[str, str]]:
@@ -431,6 +451,7 @@ class _CommandReader:
         if text is None:
             return []
         rules = parse_makefile(text)
+        variables = makefile_variables(text)
         if not targets and rules:
             targets = [next(iter(rules))]
         out: list[tuple[str, str]] = []
@@ -444,7 +465,7 @@ class _CommandReader:
             deps, recipe = rules[t]
             todo.extend(deps)
             for line in recipe:
-                line = line.lstrip("@-+ ")
+                line = expand_make_variables(line.lstrip("@-+ "), variables)
                 out.extend(self.executions(line, cwd, depth + 1))
         return out
 
@@ -560,7 +581,7 @@ def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
             for t in current:
                 rules[t][1].append(line.strip())
             continue
-        m = re.match(r"^([A-Za-z0-9_./%-][^:=#]*?)\s*:(?!=)\s*([^=#;]*)(?:;(.*))?$", line)
+        m = re.match(r"^([A-Za-z0-9_./%-][^:=#]*?)\s*:(?!=)\s*([^=#;]*)(?:;([^#]*))?(?:#.*)?$", line)
         if m:
             names = [n for n in m.group(1).split() if not n.startswith(".")]
             current = names
@@ -572,6 +593,37 @@ def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
         elif line.strip() and not line.startswith("#"):
             current = []
     return rules
+
+
+_MAKE_ASSIGN = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?:\?|:|::|!)?=\s*(.*?)\s*(?:#.*)?$")
+_MAKE_REF = re.compile(r"\$(?:\(([A-Za-z_][A-Za-z0-9_]*)\)|\{([A-Za-z_][A-Za-z0-9_]*)\})")
+
+
+def makefile_variables(text: str) -> dict[str, str]:
+    """Simple variable assignments of a Makefile (NAME = / := / ?= / ::= value), first one kept;
+    $(MAKE) is make itself."""
+    out: dict[str, str] = {"MAKE": "make"}
+    for line in text.replace("\\\n", " ").splitlines():
+        if line.startswith("\t"):
+            continue
+        m = _MAKE_ASSIGN.match(line)
+        if m and m.group(1) not in out and len(m.group(2)) <= 500:  # a command or a path, not a blob
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+_MAKE_LINE_LIMIT = 4000
+
+
+def expand_make_variables(line: str, variables: dict[str, str], depth: int = 3) -> str:
+    """$(NAME) and ${NAME} replaced by their Makefile values (nested up to a few levels); unknown
+    ones are left as they are."""
+    for _ in range(depth):
+        new = _MAKE_REF.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), line)
+        if new == line or len(new) > _MAKE_LINE_LIMIT:  # a value that keeps growing is not followed
+            break
+        line = new
+    return line
 
 
 _COVERAGE_OPTIONS_WITH_VALUE = frozenset({"--source", "--rcfile", "--omit", "--include", "--context", "--data-file",
@@ -597,6 +649,8 @@ _TASK_RUNNERS = {
     "just": lambda r, args, cwd: tasks.just(r.snap, cwd, args, _join),
     "poe": lambda r, args, cwd: tasks.poe(r.snap, cwd, args, _join),
     "task": lambda r, args, cwd: tasks.taskfile(r.snap, cwd, args, _join, load_yaml),
+    "dvc": lambda r, args, cwd: tasks.dvc(r.snap, cwd, args, _join, load_yaml),
+    "mlflow": lambda r, args, cwd: tasks.mlflow_project(r.snap, cwd, args, _join, load_yaml),
     "nox": lambda r, args, cwd: tasks.nox(r.snap, cwd, args, _join),
     "invoke": lambda r, args, cwd: tasks.invoke(r.snap, cwd, args, _join),
     "inv": lambda r, args, cwd: tasks.invoke(r.snap, cwd, args, _join),
@@ -624,7 +678,7 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
             argv = argv[2:]
         elif argv[0] == "env" or _ASSIGN_RE.match(argv[0]):
             argv = argv[1:]
-        elif argv[:2] == ["conda", "run"]:
+        elif argv[1:2] == ["run"] and argv[0] in ("conda", "mamba", "micromamba"):
             rest = argv[2:]
             while rest and rest[0].startswith("-"):
                 rest = rest[2:] if rest[0] in ("-n", "--name", "-p", "--prefix") else rest[1:]
@@ -803,8 +857,76 @@ def detect_ci(snap: Snapshot) -> CIFacts:
     for inst in reversed(facts.instances):  # callers come after their callees: reversed, callers first
         inst.effective_triggers = set(inst.instance_of.effective_triggers) - {"workflow_call"}
     _pre_commit_in_ci(facts)
+    _imported_by_scripts(snap, facts)
     facts.unfollowed = sorted(reader.unfollowed)
     return facts
+
+
+IMPORTED_BY = "imported by "  # the `how` of a module that runs because a CI-run script imports it
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*))",
+                          re.M)
+
+
+def _module_files(snap: Snapshot, roots: list[str], dotted: str) -> list[str]:
+    rel = dotted.replace(".", "/")
+    for root in roots:
+        base = posixpath.join(root, rel) if root else rel
+        for cand in (base + ".py", base + "/__init__.py"):
+            if snap.exists(cand):
+                return [cand]
+    return []
+
+
+def _local_imports(snap: Snapshot, path: str, text: str) -> list[str]:
+    """Repository modules a script imports directly (next to it, from the root or from src/)."""
+    here = posixpath.dirname(path)
+    roots = list(dict.fromkeys([here, "", "src"]))
+    out: list[str] = []
+    for mo in _IMPORT_LINE.finditer(text):
+        module, names, plain = mo.group(1), mo.group(2), mo.group(3)
+        if plain:
+            for name in plain.split(","):
+                out.extend(_module_files(snap, roots, name.strip()))
+            continue
+        dots = len(module) - len(module.lstrip("."))
+        module = module.lstrip(".")
+        search = roots
+        if dots:
+            up = here
+            for _ in range(dots - 1):
+                up = posixpath.dirname(up)
+            search = [up]
+        found = _module_files(snap, search, module) if module else []
+        for name in (names or "").replace("(", " ").split(","):
+            name = name.strip().split(" ")[0]
+            if name and name != "*":  # `from pkg import module` imports pkg/module.py
+                found.extend(_module_files(snap, search, f"{module}.{name}" if module else name))
+        out.extend(found)
+    return list(dict.fromkeys(out))
+
+
+def _imported_by_scripts(snap: Snapshot, facts: CIFacts) -> None:
+    """The repository modules that an automated CI job's script imports (one level): their code
+    runs with the script, as a check in evaluate.py runs when CI runs train.py, which calls it.
+    Recorded with how = "imported by <script>" so rules about what CI runs directly skip them."""
+    added: dict[str, list[Execution]] = {}
+    for path, executions in list(facts.executions.items()):
+        if not path.endswith(".py") or is_test_path(path):
+            continue
+        live = [e for e in executions if not e.manual and e.wf.automated and not e.how.startswith(IMPORTED_BY)]
+        if not live:
+            continue
+        text = snap.read_text(path)
+        if not text or len(text) > 1_000_000:
+            continue
+        for module in _local_imports(snap, path, text):
+            if module == path or module in facts.executions or is_test_path(module):
+                continue
+            ex = live[0]
+            added.setdefault(module, []).append(Execution(module, ex.wf, ex.line, IMPORTED_BY + path, False,
+                                                          ex.step_path))
+    for module, executions in added.items():
+        facts.executions.setdefault(module, []).extend(executions)
 
 
 def _pre_commit_in_ci(facts: CIFacts) -> None:

@@ -90,10 +90,34 @@ def _gitlab_includes(data: LineDict) -> list[str]:
     return out
 
 
+def _gitlab_extended(job: LineDict, bases: dict[str, LineDict], depth: int = 0) -> LineDict:
+    """The job with the keys of the jobs it `extends:` (in order, its own keys last), as GitLab
+    merges them; the keys keep the lines they are written on."""
+    parents = job.get("extends")
+    parents = [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
+    if not parents or depth > 10:
+        return job
+    merged = LineDict()
+    merged.line = job.line
+    for name in parents:
+        base = bases.get(name) if isinstance(name, str) else None
+        if base is None or base is job:
+            continue
+        base = _gitlab_extended(base, bases, depth + 1)
+        for key, value in base.items():
+            merged[key] = value
+            merged.lines[key] = base.line_of(key)
+    for key, value in job.items():
+        merged[key] = value
+        merged.lines[key] = job.line_of(key)
+    return merged
+
+
 def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
     seen: set[str] = set()
     todo = [path]
     jobs: list[tuple[str, str, LineDict]] = []
+    bases: dict[str, LineDict] = {}
     defaults: dict[str, Any] = {}
     workflow_rules = None
     while todo:
@@ -112,10 +136,14 @@ def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFact
             if key in data:
                 defaults[key] = data[key]
         for name, job in data.items():
-            if name in _GITLAB_RESERVED or name.startswith(".") or not isinstance(job, LineDict):
+            if name in _GITLAB_RESERVED or not isinstance(job, LineDict):
+                continue
+            bases.setdefault(name, job)  # what `extends:` can name, hidden `.templates` included
+            if name.startswith("."):
                 continue
             if "script" in job or "trigger" in job or "extends" in job:
                 jobs.append((p, name, job))
+    jobs = [(p, name, _gitlab_extended(job, bases)) for p, name, job in jobs]
     for p, _name, job in jobs:
         manual = job.get("when") == "manual" or _only_manual_rules(job.get("rules"))
         wf = Workflow(path=p, system="gitlab-ci", triggers=_gitlab_triggers(job, workflow_rules), line=job.line)
@@ -234,7 +262,17 @@ def _azure_triggers(data: LineDict) -> list[str]:
         triggers.append("pull_request")
     if data.get("schedules"):
         triggers.append("schedule")
+    # resources.pipelines[].trigger: this pipeline runs when another one completes (a CD stage
+    # after the training CI), as a GitHub workflow_run does
+    resources = data.get("resources")
+    pipelines = resources.get("pipelines") if isinstance(resources, dict) else None
+    if isinstance(pipelines, list) and any(isinstance(p, dict) and p.get("trigger") not in (None, "none", False)
+                                           and p.get("trigger") != [] for p in pipelines):
+        triggers.append("workflow_run")
     return triggers or ["manual"]
+
+
+_AZURE_TEMPLATE_NAME = re.compile(r"(^|/)templates?/|[._-]templates?\.ya?ml$")
 
 
 def read_azure(snap: Snapshot, candidates: list[str], reader: _CommandReader, facts: CIFacts) -> None:
@@ -244,6 +282,9 @@ def read_azure(snap: Snapshot, candidates: list[str], reader: _CommandReader, fa
         if p in templates or not isinstance(data, LineDict):
             continue
         if not any(k in data for k in ("steps", "jobs", "stages", "trigger", "pr", "schedules", "extends")):
+            continue
+        # a template that a pipeline outside the candidates includes is not a pipeline of its own
+        if _AZURE_TEMPLATE_NAME.search(p) and not any(k in data for k in ("trigger", "pr", "schedules")):
             continue
         wf = Workflow(path=p, system="azure-pipelines", triggers=_azure_triggers(data),
                       line=data.line_of("trigger", data.line_of("pr", 1)))
@@ -586,7 +627,7 @@ def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CI
 
 
 # ---------------------------------------------------------------------------- dispatch
-_AZURE_RE = re.compile(r"(^|/)(azure-pipelines[^/]*\.ya?ml|\.azure-pipelines/.+\.ya?ml|\.azuredevops/.+\.ya?ml|\.pipelines/.+\.ya?ml)$")
+_AZURE_RE = re.compile(r"(^|/)(azure-pipelines[^/]*\.ya?ml|\.?azure-pipelines/.+\.ya?ml|\.azuredevops/.+\.ya?ml|\.pipelines/.+\.ya?ml)$")
 _JENKINS_RE = re.compile(r"(^|/)(Jenkinsfile[^/]*|[^/]+\.jenkinsfile)$")
 
 

@@ -1,5 +1,6 @@
 """Task runners, followed to the commands a task runs: mise, pixi, just, poe, hatch scripts,
-Taskfile (go-task), nox and invoke. A CI step `mise run check` or `pixi run tests` reaches the
+Taskfile (go-task), nox and invoke; and the ML pipeline runners whose steps are commands (DVC
+stages, MLproject entry points). A CI step `mise run check` or `pixi run tests` reaches the
 same test files as the pytest line it stands for.
 
 Every file here is read, never run: TOML and YAML are parsed; noxfile.py and tasks.py are
@@ -283,3 +284,72 @@ def invoke(snap, cwd: str, args: list[str], join) -> list[str]:
     if not text or not names:
         return []
     return _run_calls(text, path, "task", "run").get(names[0].replace("-", "_"), [])
+
+
+# ------------------------------------------------------------------------- DVC and MLflow projects
+def _yaml_file(snap, path: str, load_yaml) -> Any:
+    text = snap.read_text(path) if snap.exists(path) else None
+    if not text:
+        return None
+    try:
+        return load_yaml(text)
+    except Exception as exc:  # YamlError: the file is not YAML
+        snap.warn(path, str(exc))
+        return None
+
+
+def dvc(snap, cwd: str, args: list[str], join, load_yaml) -> list[str]:
+    """`dvc repro [TARGET...]` / `dvc exp run`: the `cmd` of every stage of dvc.yaml (a target
+    reruns its upstream stages too, so all are taken), each in the stage's wdir."""
+    rest = args[2:] if args[:2] == ["exp", "run"] else args[1:] if args[:1] == ["repro"] else None
+    if rest is None:
+        return []
+    files = sorted({t.split(":")[0] for t in rest if not t.startswith("-") and t.split(":")[0].endswith("dvc.yaml")})
+    out: list[str] = []
+    for rel in files or ["dvc.yaml"]:
+        path = join(cwd, rel)
+        data = _yaml_file(snap, path, load_yaml)
+        stages = data.get("stages") if isinstance(data, dict) else None
+        if not isinstance(stages, dict):
+            continue
+        base = path.rsplit("/", 1)[0] if "/" in path else ""
+        for stage in stages.values():
+            if isinstance(stage, dict) and isinstance(stage.get("do"), dict):  # foreach ... do
+                stage = stage["do"]
+            if not isinstance(stage, dict):
+                continue
+            wdir = stage.get("wdir") if isinstance(stage.get("wdir"), str) else "."
+            where = join(base, wdir) if base else join(cwd, wdir)
+            for command in _as_commands(stage.get("cmd")):
+                out.append(f"cd {where or '.'} && {command}" if (where or ".") != (cwd or ".") else command)
+    return out
+
+
+def mlflow_project(snap, cwd: str, args: list[str], join, load_yaml) -> list[str]:
+    """`mlflow run DIR [-e ENTRY]`: the command of that MLproject entry point (main by default);
+    a remote project URI is not followed."""
+    if args[:1] != ["run"]:
+        return []
+    entry, uri, skip = "main", None, False
+    for i, a in enumerate(args[1:], start=1):
+        if skip:
+            skip = False
+            continue
+        if a in ("-e", "--entry-point") and i + 1 < len(args):
+            entry, skip = args[i + 1], True
+        elif a.startswith("-"):
+            skip = a in ("-P", "--param-list", "-b", "--backend", "--experiment-name", "--experiment-id",
+                         "-c", "--backend-config", "--env-manager", "--run-name", "--version", "-v")
+        elif uri is None:
+            uri = a
+    if uri is None or "://" in uri or uri.startswith("git@"):
+        return []
+    where = join(cwd, uri)
+    data = _yaml_file(snap, join(where, "MLproject"), load_yaml)
+    points = data.get("entry_points") if isinstance(data, dict) else None
+    point = points.get(entry) if isinstance(points, dict) else None
+    command = point.get("command") if isinstance(point, dict) else None
+    if not isinstance(command, str):
+        return []
+    command = re.sub(r"\{[^{}]*\}", "__expr__", command)  # {alpha} parameters
+    return [f"cd {where or '.'} && {command}" if (where or ".") != (cwd or ".") else command]

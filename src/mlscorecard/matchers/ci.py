@@ -56,8 +56,8 @@ def match_ci_executes(rule, facts: "RepoFacts") -> list[Finding]:
         if m.get("meaningful_tests") and not facts.python.get(target, {}).get("meaningful_tests"):
             continue  # a test file whose tests assert nothing real (placeholders) is not evidence
         for ex in sorted(facts.ci.executions[target], key=lambda e: (e.workflow, e.line)):
-            if ex.manual or not ex.wf.automated:
-                continue
+            if ex.manual or not ex.wf.automated or ex.how.startswith("imported by "):
+                continue  # a module a CI-run script imports runs with it, but CI does not run it itself
             if not triggers_ok(m, ex.wf.effective_triggers):
                 continue
             on = ", ".join(sorted(ex.wf.effective_triggers - {"workflow_call"}))

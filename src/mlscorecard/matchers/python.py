@@ -255,8 +255,27 @@ def _is_code(path: str) -> bool:
 
 
 def _target_imports(imports, facts: "RepoFacts", is_target) -> list[tuple[int, str, str]]:
-    """(line, imported name, local path) for each import that resolves to a target module."""
-    return [(line, name, c) for name, line in imports for c in facts.local_modules(name) if is_target(c)]
+    """(line, imported name, local path) for each import that resolves to a target module, or
+    to a package `__init__.py` that imports one of its own target submodules (a name the
+    package re-exports: `from pkg import Net` with `from .model import Net` in pkg/__init__.py)."""
+    out = []
+    for name, line in imports:
+        for c in facts.local_modules(name):
+            if is_target(c):
+                out.append((line, name, c))
+            elif c.endswith("__init__.py") and _names_an_attribute(name, c):
+                package = c[: -len("__init__.py")]
+                for module in facts.text_imports.get(c, ()):
+                    out.extend((line, name, sub) for sub in facts.local_modules(module)
+                               if sub.startswith(package) and sub != c and is_target(sub))
+    return out
+
+
+def _names_an_attribute(name: str, init_path: str) -> bool:
+    """Whether an imported name goes past the package to something it defines or re-exports
+    (`pkg.Net` from pkg/__init__.py), rather than naming the package itself (`import pkg`)."""
+    package_dir = init_path[: -len("/__init__.py")] if "/" in init_path else ""
+    return bool(package_dir) and not package_dir.endswith("/".join(name.split(".")))
 
 
 def _conftests(path: str, python: dict) -> list[str]:
