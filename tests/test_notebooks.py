@@ -31,6 +31,13 @@ def test_magics_become_pass_and_cell_magics_blank_the_cell():
     assert src.source.splitlines() == ["pass", "pass", "for i in range(3):", "    pass", "pass", "", ""]
 
 
+def test_cell_magics_that_run_python_keep_their_body():
+    src = notebook_source(nb(("code", "%%time\nfrom sklearn.metrics import classification_report\nprint(1)"),
+                             ("code", "%%capture out\nmodel.fit(X, y)"), ("code", "%%sql\nSELECT 1")))
+    assert src.source.splitlines() == ["", "from sklearn.metrics import classification_report", "print(1)",
+                                       "", "model.fit(X, y)", "", ""]
+
+
 def test_shell_and_magic_assignments_keep_their_name():
     src = notebook_source(nb(("code", "if x:\n    out = !gcloud config list 2>/dev/null\n    t = %timeit -o f()\n"
                                       "ok = a != b\nsame = a == !b")))

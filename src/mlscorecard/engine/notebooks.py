@@ -1,8 +1,9 @@
 """Notebooks: the code cells of an .ipynb as one Python source, with a map back to cells.
 
 IPython magics (`%timeit`, `!pip install`, `%%bash` cells, `x?`) are not Python: each such line
-becomes `pass` at its indentation (cell magics blank the whole cell), so line numbers stay true
-and the rest of the cell is still analysed. A `%%writefile x.py` cell is the Python of a file the
+becomes `pass` at its indentation (cell magics blank the whole cell, except those that run their
+Python body: %%time, %%timeit, %%capture, %%prun), so line numbers stay true and the rest of the
+cell is still analysed. A `%%writefile x.py` cell is the Python of a file the
 notebook writes (and then runs): its body is analysed.
 """
 
@@ -53,10 +54,14 @@ class NotebookSource:
 
 
 _WRITEFILE = re.compile(r"^\s*%%(?:writefile|file)\s+(?:-a\s+)?\S+\.py\s*$")
+# cell magics whose body is ordinary Python (timed, captured, profiled); %%bash, %%sql, %%html... are not
+_PYTHON_CELL_MAGIC = re.compile(r"^\s*%%(?:time|timeit|capture|prun|memit|debug)\b")
 
 
 def _clean(lines: list[str]) -> list[str]:
     if lines and _WRITEFILE.match(lines[0]):  # the cell's body is a Python file the notebook writes
+        return ["", *_clean(lines[1:])]
+    if lines and _PYTHON_CELL_MAGIC.match(lines[0]):  # %%time, %%capture: the body is Python, run as is
         return ["", *_clean(lines[1:])]
     if lines and lines[0].lstrip().startswith("%%"):
         return ["" for _ in lines]
