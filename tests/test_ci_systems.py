@@ -202,6 +202,26 @@ def test_gitlab_jobs_extending_hidden_templates():
     assert got["src/train.py"] is None  # when: manual comes from a template it extends
 
 
+def test_gitlab_templates_extending_many_others_level_after_level_are_merged_once_each(monkeypatch):
+    """Ten levels of six templates (GitLab follows up to eleven), each extending all six of the
+    level below: merged naively that is 6^9 merges; each template is merged once."""
+    import mlscorecard.detectors.ci_systems as systems
+
+    lines = []
+    for level in range(10):
+        for j in range(6):
+            below = ", ".join(f".l{level - 1}_{k}" for k in range(6))
+            lines.append(f".l{level}_{j}:\n  " + (f"extends: [{below}]" if level else "script: [pytest tests]"))
+    lines.append("job:\n  extends: [" + ", ".join(f".l9_{k}" for k in range(6)) + "]")
+    calls = []
+    merge = systems._gitlab_extended
+    monkeypatch.setattr(systems, "_gitlab_extended", lambda *a, **k: calls.append(1) or merge(*a, **k))
+    ci, _ = ci_of({".gitlab-ci.yml": "\n".join(lines) + "\n",
+                   "tests/test_model.py": "def test_fit():\n    assert fit()\n"})
+    assert automated(ci)["tests/test_model.py"] == ".gitlab-ci.yml"  # the script comes from the bottom level
+    assert len(calls) <= 6 * 6 * 10  # one call per `extends` entry; naively about 10 million
+
+
 def test_dvc_stages_and_mlflow_entry_points_run_by_ci():
     ci, _ = ci_of({
         "dvc.yaml": """

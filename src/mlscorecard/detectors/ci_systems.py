@@ -90,26 +90,32 @@ def _gitlab_includes(data: LineDict) -> list[str]:
     return out
 
 
-def _gitlab_extended(job: LineDict, bases: dict[str, LineDict], depth: int = 0) -> LineDict:
+def _gitlab_extended(job: LineDict, bases: dict[str, LineDict], depth: int = 0,
+                     done: dict[int, LineDict] | None = None) -> LineDict:
     """The job with the keys of the jobs it `extends:` (in order, its own keys last), as GitLab
-    merges them; the keys keep the lines they are written on."""
+    merges them; the keys keep the lines they are written on. Each job is merged once (`done`):
+    templates that extend several others, level after level, cost their number, not its power."""
     parents = job.get("extends")
     parents = [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
     if not parents or depth > 10:
         return job
+    done = {} if done is None else done
+    if id(job) in done:
+        return done[id(job)]
     merged = LineDict()
     merged.line = job.line
     for name in parents:
         base = bases.get(name) if isinstance(name, str) else None
         if base is None or base is job:
             continue
-        base = _gitlab_extended(base, bases, depth + 1)
+        base = _gitlab_extended(base, bases, depth + 1, done)
         for key, value in base.items():
             merged[key] = value
             merged.lines[key] = base.line_of(key)
     for key, value in job.items():
         merged[key] = value
         merged.lines[key] = job.line_of(key)
+    done[id(job)] = merged
     return merged
 
 
@@ -143,7 +149,8 @@ def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFact
                 continue
             if "script" in job or "trigger" in job or "extends" in job:
                 jobs.append((p, name, job))
-    jobs = [(p, name, _gitlab_extended(job, bases)) for p, name, job in jobs]
+    merged: dict[int, LineDict] = {}
+    jobs = [(p, name, _gitlab_extended(job, bases, done=merged)) for p, name, job in jobs]
     for p, _name, job in jobs:
         manual = job.get("when") == "manual" or _only_manual_rules(job.get("rules"))
         wf = Workflow(path=p, system="gitlab-ci", triggers=_gitlab_triggers(job, workflow_rules), line=job.line)
