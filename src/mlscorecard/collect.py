@@ -59,6 +59,7 @@ class RepoFacts:
     _module_index: dict[str, list[str]] | None = None
     _resolved: dict[str, list[str]] = field(default_factory=dict)
     _overrides: tuple = ()  # the project's per-folder contexts (ScanPlan.context_overrides)
+    _reexports: dict[tuple[str, Any], list[str]] = field(default_factory=dict)  # matchers/python.py
 
     def module_index(self) -> dict[str, list[str]]:
         """Dotted module names (every suffix: src.pkg.model, pkg.model, model) of the repository's

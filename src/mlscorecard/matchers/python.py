@@ -264,11 +264,22 @@ def _target_imports(imports, facts: "RepoFacts", is_target) -> list[tuple[int, s
             if is_target(c):
                 out.append((line, name, c))
             elif c.endswith("__init__.py") and _names_an_attribute(name, c):
-                package = c[: -len("__init__.py")]
-                for module in facts.text_imports.get(c, ()):
-                    out.extend((line, name, sub) for sub in facts.local_modules(module)
-                               if sub.startswith(package) and sub != c and is_target(sub))
+                out.extend((line, name, sub) for sub in _reexported_targets(c, facts, is_target))
     return out
+
+
+def _reexported_targets(init_path: str, facts: "RepoFacts", is_target) -> list[str]:
+    """The package's own target submodules that its __init__.py imports, worked out once per
+    package and predicate (a library's __init__ can list thousands of names, and every test
+    importing from the package asks again)."""
+    key = (init_path, is_target)  # the predicate itself, held: its id cannot be reused
+    found = facts._reexports.get(key)
+    if found is None:
+        package = init_path[: -len("__init__.py")]
+        found = facts._reexports[key] = [
+            sub for module in facts.text_imports.get(init_path, ()) for sub in facts.local_modules(module)
+            if sub.startswith(package) and sub != init_path and is_target(sub)]
+    return found
 
 
 def _names_an_attribute(name: str, init_path: str) -> bool:
