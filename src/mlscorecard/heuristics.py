@@ -135,7 +135,8 @@ def _load_rubric(path: Path, data: Any) -> Rubric:
 
 
 def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
-    """The pre-filter: groups of words that must all occur in a file for the rule to possibly match.
+    """The pre-filter: groups of words that must all occur in a file for the rule to possibly match
+    (a word starting with `~` is a substring of the file's lower-cased text or path instead).
 
     A call `a.b.c` can only resolve from an import, so every part of it is in the text: the
     package and the modules in the import (`import a.b`, `from a.b import c`, `import a.b as x`),
@@ -152,9 +153,14 @@ def _tokens_for(match: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
             alternatives = [{w} for w in words]
     for name in match.get("calls", []) or []:
         parts = [p for p in name.split(".") if p and "*" not in p]
+        # a part with a wildcard (`*Schema`) still needs its letters somewhere in the file (in an
+        # import or the code, or the file's own package path): "~schema", looked for as a
+        # substring, not as a word
+        pieces = {"~" + piece.lower() for p in name.split(".") if "*" in p
+                  for piece in p.split("*") if len(piece) >= 3}
         if parts:
             for alt in alternatives:
-                groups.add(tuple(sorted({*parts, *required, *alt})))
+                groups.add(tuple(sorted({*parts, *pieces, *required, *alt})))
     if not match.get("calls"):
         for kw in (match.get("keywords") or {}):
             groups.add((kw,))

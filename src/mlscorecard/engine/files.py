@@ -127,8 +127,13 @@ class ScanPlan:
         self.interest = make_interest(code_rules)
         # the pre-filter: (word groups, rule match) — a file is parsed when, for a rule whose
         # contexts allow the file, all words of one of its groups occur in the text
-        self.prefilters = [(r.tokens, r.match) for r in code_rules if r.tokens]
-        self.vocabulary = frozenset(w for groups, _ in self.prefilters for g in groups for w in g)
+        # the pre-filter: (word groups, substrings per group, rule match); a `~piece` of a
+        # wildcard part (`*Schema.check`) is a substring of the text or path, not a word
+        self.prefilters = [(tuple(tuple(w for w in g if not w.startswith("~")) for g in r.tokens),
+                            tuple(frozenset(w[1:] for w in g if w.startswith("~")) for g in r.tokens), r.match)
+                           for r in code_rules if r.tokens]
+        self.vocabulary = frozenset(w for groups, _, _ in self.prefilters for g in groups for w in g)
+        pieces = {p for _, subs, _ in self.prefilters for s in subs for p in s}
         # pre-filter words that count wherever they are: literal argument values (`.to("cuda")`),
         # which live in strings, and a gate rule's `words`, a plain text pre-screen ("threshold"
         # in a docstring is a reason to look for the gate)
@@ -143,7 +148,7 @@ class ScanPlan:
             elif r.kind == "secrets":
                 for lits in (r.match.get("literals") or {}).values():
                     literals.update(lits)
-        literals = {lit.lower() for lit in literals}
+        literals = {lit.lower() for lit in literals} | pieces
         words = {w.lower() for w in self.vocabulary}
         # a call's short words (`nn`, `ax`, `ts`, `if`) are in almost every file as substrings:
         # they only gate a word check, so they count as found without being looked for (a third
@@ -155,7 +160,7 @@ class ScanPlan:
         self.contextual = frozenset(r.id for r in self.file_rules if r.match.get("context") or r.match.get("not_context"))
         # the same words as a gate per rule, so a rule that cannot match is not called: a call
         # rule needs all words of one of its groups in the code, a text rule one of its literals
-        self.call_gates = {r.id: tuple(frozenset(w.lower() for w in g) for g in r.tokens)
+        self.call_gates = {r.id: tuple(frozenset(w.lower() for w in g if not w.startswith("~")) for g in r.tokens)
                            for r in self.file_rules if r.kind == "python-call" and r.tokens}
         self.literal_gates = {r.id: (r.kind == "doc-text", frozenset(w.lower() for w in r.match["literals"]))
                               for r in self.file_rules if r.kind in ("text", "doc-text") and r.match.get("literals")}
@@ -183,10 +188,12 @@ class ScanPlan:
             return True
         allowed = self._groups_for.get(ctx)
         if allowed is None:
-            allowed = self._groups_for[ctx] = [(g, frozenset(w.lower() for w in g))
-                                               for groups, match in self.prefilters
-                                               if contexts_allow(match, ctx) for g in groups]
-        groups = [g for g, lowered in allowed if lowered <= found]
+            allowed = self._groups_for[ctx] = [(g, frozenset(w.lower() for w in g), subs)
+                                               for groups, pieces, match in self.prefilters
+                                               if contexts_allow(match, ctx) for g, subs in zip(groups, pieces)]
+        lowered_path = path.lower()
+        groups = [g for g, lowered, subs in allowed if lowered <= found
+                  and all(p in found or p in lowered_path for p in subs)]
         if groups and self._words_in_code(source, groups):
             return True
         return any(contexts_allow(m, ctx) for m in self.metric_gates) and compares_metric(source)

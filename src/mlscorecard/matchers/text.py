@@ -109,10 +109,17 @@ def _entropy(value: str) -> float:
 _PLACEHOLDER = re.compile(r"^(x+|\*+|changeme|change_me|your[_-]?\w*|example\w*|dummy\w*|test\w*|fake\w*|placeholder\w*)$", re.I)
 
 
+def folds_like_ascii(text: str, lowered: str) -> bool:
+    """Whether a literal search in `lowered` finds every place a (?i) pattern's ASCII letters
+    match: the only other letters such a pattern matches are `İ` and `ı` (for i), `ſ` (for s)
+    and the Kelvin sign (for k, which lower() makes `k`); `İ` lower-cases to two characters."""
+    return text.isascii() or ("\u0131" not in text and "\u017f" not in text and len(lowered) == len(text))
+
+
 def matches_near(rx: re.Pattern[str], text: str, lowered: str, literals, lead: int):
     """What `rx.finditer(text)` yields, for a pattern whose every match begins at most `lead`
-    characters before an occurrence of one of `literals` (found in `lowered`, the ASCII `text`
-    lower-cased): the pattern is tried only at those starts, in order, never across the
+    characters before an occurrence of one of `literals` (found in `lowered`, `text` lower-cased,
+    where `folds_like_ascii` holds): the pattern is tried only at those starts, in order, never across the
     whole text. A `(?i)` pattern that rarely matches, over a text full of its commonest
     literal (`token` in a tokenizer's code), costs a tenth."""
     starts = sorted({p for lit in literals for i in _occurrences(lowered, lit) for p in range(max(0, i - lead), i + 1)})
@@ -153,9 +160,7 @@ def match_secrets(rule, f: FileView) -> list[Finding]:
         rx = _compiled(rx_text, 0)
         lead = leads.get(label)
         matches = rx.finditer(text)
-        if lead is not None and lits and text.isascii():
-            # ASCII only: a (?i) pattern also matches `ſ` for s and `K` (Kelvin) for k, which
-            # lower-casing keeps, so a literal search would not find such a match's letters
+        if lead is not None and lits and folds_like_ascii(text, f.lowered(text)):
             matches = matches_near(rx, text, f.lowered(text), lits & f.literals_in_text, int(lead))
         for mo in matches:
             value = mo.groupdict().get("value") or mo.group(0)
