@@ -122,13 +122,11 @@ class ScanPlan:
             return self
         heur, kinds = self.heur, load_all()
         self.contexts = heur.contexts
-        self.functions = {r.id: kinds[r.kind].function for r in self.file_rules}
         code_rules = [r for r in heur.rules if r.kind in ("python-call", "python-gate")]
         self.interest = make_interest(code_rules)
-        # the pre-filter: (word groups, rule match) — a file is parsed when, for a rule whose
-        # contexts allow the file, all words of one of its groups occur in the text
-        # the pre-filter: (word groups, substrings per group, rule match); a `~piece` of a
-        # wildcard part (`*Schema.check`) is a substring of the text or path, not a word
+        # the pre-filter: (word groups, substrings per group, rule match) — a file is parsed when,
+        # for a rule whose contexts allow the file, all words of one of its groups occur in the
+        # code; a `~piece` of a wildcard part (`*Schema.check`) is a substring of the text or path
         self.prefilters = [(tuple(tuple(w for w in g if not w.startswith("~")) for g in r.tokens),
                             tuple(frozenset(w[1:] for w in g if w.startswith("~")) for g in r.tokens), r.match)
                            for r in code_rules if r.tokens]
@@ -155,20 +153,20 @@ class ScanPlan:
         # of the automaton's hits on a large repository, a tenth to a fifth of its time)
         self.scanner = LiteralScanner(literals | words, assumed={w for w in words - literals if len(w) <= SHORT_WORD})
         self.targets = {r.id: target_text_criteria(r) for r in heur.rules if r.kind == "python-test-imports"}
-        self.selectors = {r.id: path_selector(r) for r in self.file_rules if r.kind in ("text", "secrets", "doc-text")}
-        self.code_only = frozenset(r.id for r in self.file_rules if r.kind.startswith("python-"))
-        self.contextual = frozenset(r.id for r in self.file_rules if r.match.get("context") or r.match.get("not_context"))
-        # the same words as a gate per rule, so a rule that cannot match is not called: a call
-        # rule needs all words of one of its groups in the code, a text rule one of its literals
-        self.call_gates = {r.id: tuple(frozenset(w.lower() for w in g if not w.startswith("~")) for g in r.tokens)
-                           for r in self.file_rules if r.kind == "python-call" and r.tokens}
-        self.literal_gates = {r.id: (r.kind == "doc-text", frozenset(w.lower() for w in r.match["literals"]))
-                              for r in self.file_rules if r.kind in ("text", "doc-text") and r.match.get("literals")}
-        # per rule, in order: (rule, function, code only, call gate, literal gate, path selector, contextual)
-        self.rule_steps = [(r, self.functions[r.id], r.id in self.code_only, self.call_gates.get(r.id),
-                            self.literal_gates.get(r.id), None if r.id in self.code_only else self.selectors[r.id],
-                            r.id in self.contextual) for r in self.file_rules]
-        self._groups_for: dict[frozenset[str], list[frozenset[str]]] = {}
+        # per rule, in order: (rule, function, code only, call gate, literal gate, path selector,
+        # contextual). The gates are the pre-filter's words again, so a rule that cannot match is
+        # not called: a call rule needs all words of one of its groups in the code, a text rule
+        # one of its literals; a code rule reads no path, a text rule only the paths it selects.
+        self.rule_steps = [
+            (r, kinds[r.kind].function, r.kind.startswith("python-"),
+             tuple(frozenset(w.lower() for w in g if not w.startswith("~")) for g in r.tokens)
+             if r.kind == "python-call" and r.tokens else None,
+             (r.kind == "doc-text", frozenset(w.lower() for w in r.match["literals"]))
+             if r.kind in ("text", "doc-text") and r.match.get("literals") else None,
+             path_selector(r) if r.kind in ("text", "secrets", "doc-text") else None,
+             bool(r.match.get("context") or r.match.get("not_context")))
+            for r in self.file_rules]
+        self._groups_for: dict[frozenset[str], list[tuple[tuple[str, ...], frozenset[str], frozenset[str]]]] = {}
         # gate rules on metric-like names (no `calls`, no `any_threshold`): a file whose words do
         # not call for a parse is still parsed when a line compares a metric-like name
         self.metric_gates = [r.match for r in code_rules

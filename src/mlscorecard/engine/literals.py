@@ -42,22 +42,29 @@ class LiteralScanner:
         return found | self.assumed if self.assumed else found
 
 
+def literal_lines(text: str, lowered: str, literals) -> list[tuple[int, int]]:
+    """(start, end) of every line of `text` that holds one of `literals` (lower case, found in
+    `lowered`, the text lower-cased; or the text itself, for a search that keeps case), in order."""
+    spans = set()
+    for lit in literals:
+        i = lowered.find(lit)
+        while i != -1:
+            start = lowered.rfind("\n", 0, i) + 1
+            end = lowered.find("\n", i)
+            if end == -1:
+                end = len(lowered)
+            spans.add((start, end))
+            i = lowered.find(lit, end)
+    return sorted(spans)
+
+
 def line_matches(rx, text: str, literals: tuple[str, ...]) -> list:
     """What `rx.finditer(text)` yields, for a MULTILINE pattern that matches only at the start of
     a line (`^...`) and whose first line always holds one of `literals` (`import` for an import
     line, `def`, `class` or `async` for a definition): the pattern is tried only at the starts
     of such lines, never at every line of the file (two to five times faster)."""
-    starts = set()
-    for lit in literals:
-        i = text.find(lit)
-        while i != -1:
-            starts.add(text.rfind("\n", 0, i) + 1)
-            eol = text.find("\n", i)
-            if eol == -1:
-                break
-            i = text.find(lit, eol)
     out, end = [], 0
-    for start in sorted(starts):
+    for start, _ in literal_lines(text, text, literals):
         if start < end:  # inside the last match (a definition's name on the next line)
             continue
         mo = rx.match(text, start)

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from ..globs import GlobSet
 from ..safety.redaction import clip
+from ..engine.literals import literal_lines
 from . import FileView, Finding, register
 
 
@@ -38,22 +39,6 @@ def _lowered_cached(literals: tuple[str, ...]) -> frozenset[str]:
 @lru_cache(maxsize=512)
 def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
     return re.compile(pattern, flags)
-
-
-def literal_lines(text: str, lowered: str, literals) -> list[tuple[int, int]]:
-    """(start, end) of every line of `text` that holds one of `literals` (lower case, found in
-    `lowered`, the text lower-cased), in order."""
-    spans = set()
-    for lit in literals:
-        i = lowered.find(lit)
-        while i != -1:
-            start = lowered.rfind("\n", 0, i) + 1
-            end = lowered.find("\n", i)
-            if end == -1:
-                end = len(lowered)
-            spans.add((start, end))
-            i = lowered.find(lit, end)
-    return sorted(spans)
 
 
 def _matches(pattern: re.Pattern[str], text: str, lines: list[tuple[int, int]] | None):
