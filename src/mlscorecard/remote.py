@@ -46,12 +46,17 @@ def web_remote(url: str | None) -> WebRemote | None:
 
 
 def origin_of(snap) -> WebRemote | None:
-    """The web remote of a snapshot read from git (None for a directory or an unknown host)."""
+    """The web remote of a snapshot read from git (None for a directory or an unknown host);
+    read once per snapshot (the key of a remembered audit and the result both ask)."""
     if getattr(snap, "git", None) is None:
         return None
+    if "_origin" in snap.__dict__:
+        return snap._origin
     from .gitcmd import GitError
 
     try:
-        return web_remote(snap.git.text("config", "--get", "remote.origin.url"))
+        remote = web_remote(snap.git.text("config", "--get", "remote.origin.url"))
     except GitError:
-        return None
+        remote = None
+    snap._origin = remote
+    return remote
