@@ -7,6 +7,9 @@
   unparsed.
 - Line-anchored patterns tried only at the lines holding their literal
   (`engine/literals.line_matches`): the same matches as `finditer` over the whole text.
+- Test files no call rule can match walked for their tests only (`engine/python.py`'s
+  `tests_only`): the same imports, definitions, test functions and asserting tests as the full
+  walk, on the standard library's own test suite and this project's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from hypothesis import strategies as st
 
 from mlscorecard.engine.files import _DEF_RE, _IMPORT_RE, _STRINGS_AND_COMMENTS_RE, _WORD_RE, DEFINITION_WORDS, ScanPlan
 from mlscorecard.engine.literals import line_matches
+from mlscorecard.engine.python import Interest, analyse_python
 from mlscorecard.matchers.python import DEFINED_NAME_RE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +137,44 @@ def test_line_matches_equal_finditer_on_real_code():
 def test_line_matches_equal_finditer_on_generated_text(parts):
     for full, near in spans_both_ways("".join(parts)):
         assert near == full
+
+
+TESTS_ONLY_TRICKY = [
+    "def test_a():\n    x = f()\n    self.assertEqual(x, 3)\n",
+    "def test_b():\n    assert True\n    assert 1 == 1\n",  # literals only: not asserting
+    "def test_c():\n    def helper():\n        assert g()\n    helper()\n",
+    "def test_d():\n    def test_inner():\n        assert h()\n    x = [check_it(y) for y in z]\n",
+    "class TestE:\n    def test_e(self):\n        with pytest.raises(ValueError):\n            f()\n",
+    "def test_f():\n    if x:\n        np.testing.assert_allclose(a, b, rtol=tol)\n",
+    "@pytest.mark.parametrize('a', [1])\ndef test_g(a, benchmark):\n    y = a + 1\n    assert_that(y)\n",
+    "async def test_h():\n    async with c as d:\n        assert await d.get()\n",
+    "def test_i():\n    x = (yield)\n    return self.fail(msg)\n",
+]
+
+
+def _tests_part(facts):
+    return {k: v for k, v in facts.items() if k != "uses"}
+
+
+@pytest.mark.parametrize("source", TESTS_ONLY_TRICKY)
+def test_tests_only_walk_gives_the_full_walks_test_facts_on_tricky_code(source):
+    everything = Interest(["*"], set())
+    full, short = analyse_python("tests/test_x.py", source, everything), analyse_python(
+        "tests/test_x.py", source, everything, tests_only=True)
+    assert short["uses"] == [] and _tests_part(short) == _tests_part(full)
+
+
+def test_tests_only_walk_gives_the_full_walks_test_facts_on_real_test_suites():
+    everything = Interest(["*"], {"random_state", "seed"})
+    files = sorted((STDLIB / "test").glob("test_*.py"))[::6] + sorted((ROOT / "tests").rglob("test_*.py"))
+    meaningful = 0
+    for p in files:
+        try:
+            source = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        path = f"tests/{p.name}"
+        full = analyse_python(path, source, everything)
+        assert _tests_part(analyse_python(path, source, everything, tests_only=True)) == _tests_part(full), p
+        meaningful += full.get("meaningful_tests", 0)
+    assert meaningful > 300  # this project's own tests alone (some Pythons ship without Lib/test)

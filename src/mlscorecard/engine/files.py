@@ -178,12 +178,17 @@ class ScanPlan:
         """Whether anything would look at this file (code, or a path some text rule reads)."""
         return path.endswith(CODE_SUFFIXES) or path.endswith(CONFIG_SUFFIXES) or self.wanted.match(path)
 
-    def needs_parse(self, path: str, source: str, ctx: frozenset[str], found: frozenset[str]) -> bool:
-        """Test files always (their tests and imports are facts); other code when, for a code rule
-        its contexts allow, every word of one of its groups occurs in the text (first as a
-        substring of the lower-cased text, from the one literal scan; then as a word)."""
-        if is_test_path(path):
-            return True
+    def needs_parse(self, path: str, source: str, ctx: frozenset[str], found: frozenset[str]) -> str | None:
+        """How to parse: "calls" when, for a code rule its contexts allow, every word of one of
+        its groups occurs in the code (first as a substring of the lower-cased text, from the one
+        literal scan; then as a word); test files always, as "tests" when no call rule can match
+        them (their tests, imports and definitions are facts; analyse_python's tests_only);
+        other code otherwise not at all (None)."""
+        if self._calls_possible(path, source, ctx, found):
+            return "calls"
+        return "tests" if is_test_path(path) else None
+
+    def _calls_possible(self, path: str, source: str, ctx: frozenset[str], found: frozenset[str]) -> bool:
         allowed = self._groups_for.get(ctx)
         if allowed is None:
             allowed = self._groups_for[ctx] = [(g, frozenset(w.lower() for w in g), subs)
@@ -298,14 +303,16 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
             ctx = ctx | overridden_contexts(path, plan.context_overrides)
         out["imp"] = imports
         out["ctx"] = sorted(ctx)
-        if plan.needs_parse(path, source, ctx, found_source):
-            pf = analyse_python(path, source, plan.interest)
+        parse = plan.needs_parse(path, source, ctx, found_source)
+        if parse is not None:
+            tests_only = parse == "tests"
+            pf = analyse_python(path, source, plan.interest, tests_only)
             skipped = 0
             while nb is not None and pf.get("error_line") and skipped < MAX_BROKEN_CELLS:
                 nb, cell = nb.without_cell_at(pf["error_line"])  # a cell that is not Python: the others count
                 warnings.append(f"cell {cell}: {pf['error'].removesuffix('; not analysed')}; cell skipped")
                 skipped += 1
-                pf = analyse_python(path, nb.source, plan.interest)
+                pf = analyse_python(path, nb.source, plan.interest, tests_only)
             if pf.pop("transient", None):
                 out["transient"] = 1  # not cached (collect.py), not remembered (audit_memo.py)
             out["pf"] = pf

@@ -448,10 +448,14 @@ class _Visitor(ScopeBook):
     """One walk over a module's statements; each expression's calls are found in one pass over
     its subtree (no per-node dispatch): a few times faster than an ast.NodeVisitor."""
 
-    def __init__(self, path: str, interest: Interest) -> None:
+    def __init__(self, path: str, interest: Interest, tests_only: bool = False) -> None:
         self.package = package_of(path)
         self.interest = interest
         self.in_test_file = is_test_context(path)
+        # a test file in which no call rule can match (files.py's pre-filter): its imports,
+        # definitions and test functions are all anyone reads, so no use is recorded, and an
+        # expression is looked into only while the test around it has not asserted yet
+        self.tests_only = tests_only
         self.aliases: dict[str, str] = {}
         self.imports: set[tuple[str, int]] = set()
         self.uses: list[dict[str, Any]] = []
@@ -559,7 +563,7 @@ class _Visitor(ScopeBook):
             self._open_tests.pop()
 
     def _class(self, node: ast.ClassDef) -> None:
-        for base in node.bases:
+        for base in () if self.tests_only else node.bases:
             parts = dotted(base)
             q = self.resolve(parts) if parts else None
             if q and self.interest.wants(q, []):
@@ -573,7 +577,7 @@ class _Visitor(ScopeBook):
         self._statements(node.body)
 
     def _decorator(self, dec: ast.expr) -> None:
-        if isinstance(dec, ast.Call):
+        if self.tests_only or isinstance(dec, ast.Call):
             return  # recorded as a call
         parts = dotted(dec)
         q = self.resolve(parts) if parts else None
@@ -586,7 +590,7 @@ class _Visitor(ScopeBook):
 
     # checks: asserts, assert-like calls, gates ------------------------------------------------
     def _assert(self, node: ast.Assert) -> None:
-        if references_code(node.test):
+        if self._open_tests and not self._open_tests[-1][2] and references_code(node.test):
             self._mark_assertion()
         if not self.in_test_file:
             has_threshold, word = threshold(node.test)
@@ -598,7 +602,9 @@ class _Visitor(ScopeBook):
 
     def _if(self, node: ast.If) -> None:
         # the gate's stop in either branch: `if new_mse < prod_mse: register... else: cancel`
-        if raises(node.body) or (node.orelse and not isinstance(node.orelse[0], ast.If) and raises(node.orelse)):
+        if self.tests_only:  # no gate in a test file, no use to mark as checked
+            self._expression(node.test)
+        elif raises(node.body) or (node.orelse and not isinstance(node.orelse[0], ast.If) and raises(node.orelse)):
             has_threshold, word = threshold(node.test)
             if has_threshold and not self.in_test_file:
                 self.gates.append([node.lineno, word])
@@ -622,6 +628,11 @@ class _Visitor(ScopeBook):
 
     # assignments: which names hold the result of a recorded use -------------------------------
     def _assign(self, node: ast.Assign) -> None:
+        if self.tests_only:
+            for target in node.targets:
+                self._expression(target)
+            self._expression(node.value)
+            return
         for target in node.targets:
             parts = dotted(target)
             q = self.resolve(parts) if parts and len(parts) > 1 else None
@@ -652,6 +663,9 @@ class _Visitor(ScopeBook):
             return
         if _too_deep(expr):
             raise TooDeep
+        if self.tests_only:
+            self._assertions_in(expr)
+            return
         if checked:
             self.scopes[-1].checked.update(_names_in(expr))
         calls = _calls_in(expr)
@@ -687,6 +701,18 @@ class _Visitor(ScopeBook):
             kwl = {k.arg: k.lineno for k in call.keywords if k.arg is not None and k.arg in self.interest.keywords}
             self._record(qualname or ".".join(parts or []), call.lineno, "call", args, argv, kws,
                          asserted=checked or id(call) in inside_checks, kwl=kwl)
+
+    def _assertions_in(self, expr: ast.expr) -> None:
+        """tests_only: whether an assert-like call on code (`self.assertEqual(out, 3)`) in this
+        expression makes the innermost open test assert, as _expression decides it."""
+        if not self._open_tests or self._open_tests[-1][2]:
+            return
+        for call in _calls_in(expr):
+            parts = dotted(call.func)
+            if parts and assert_like(parts[-1]) and any(
+                    references_code(a) for a in (*call.args, *(k.value for k in call.keywords))):
+                self._mark_assertion()
+                return
 
     def _record(self, qualname: str, line: int, how: str, args: list, argv: list, kws: dict, *,
                 asserted: bool, kwl: dict | None = None) -> None:
@@ -724,8 +750,9 @@ def syntax_nodes_estimate(source: str) -> int:
     return sum(source.count(c) for c in ",([{:=")
 
 
-def analyse_python(path: str, source: str, interest: Interest) -> dict[str, Any]:
-    """Parse one file and return its JSON-able facts, or {"error": message}."""
+def analyse_python(path: str, source: str, interest: Interest, tests_only: bool = False) -> dict[str, Any]:
+    """Parse one file and return its JSON-able facts, or {"error": message}. tests_only: a test
+    file no call rule can match (see _Visitor): the same facts, without "uses"."""
     nodes = syntax_nodes_estimate(source)
     if nodes > MAX_SYNTAX_NODES:
         return {"error": f"too large to analyse (about {nodes:,} syntax nodes, more than {MAX_SYNTAX_NODES:,}); "
@@ -752,7 +779,7 @@ def analyse_python(path: str, source: str, interest: Interest) -> dict[str, Any]
         return {"error": "nested too deeply to parse; not analysed"}
     except ValueError:  # NUL bytes and the like
         return {"error": "not parseable as Python source; not analysed"}
-    visitor = _Visitor(path, interest)
+    visitor = _Visitor(path, interest, tests_only)
     try:
         visitor.module(tree)
     except (RecursionError, TooDeep):
