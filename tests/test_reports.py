@@ -8,8 +8,11 @@ from importlib.resources import files
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlscorecard.cli import main
+from mlscorecard.reports.json_text import dumps_indented
 from test_heuristics import ML_IDS, ROBUSTNESS_IDS
 
 SCHEMA = json.loads(files("mlscorecard").joinpath("schema/report.schema.json").read_text())
@@ -166,3 +169,47 @@ def test_each_piece_of_evidence_says_what_it_rests_on(fixture_repos):
 
     md = render("markdown", result, load_heuristics())
     assert ", checked code, confidence" in md and ", ci, confidence" in md
+
+
+# ------------------------------------------------------------------------- the JSON writer
+_LEAVES = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True, allow_infinity=True)
+           | st.text(st.characters(codec=None, exclude_categories=())))
+_KEYS = st.text() | st.integers() | st.floats() | st.booleans() | st.none()
+_VALUES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                       | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(_VALUES, st.booleans())
+def test_the_json_writer_writes_what_json_dumps_writes(value, ascii_only):
+    assert dumps_indented(value, 2, ensure_ascii=ascii_only) == json.dumps(value, indent=2, ensure_ascii=ascii_only)
+
+
+def test_the_json_writer_leaves_the_unusual_to_json_dumps():
+    class Mine(int):
+        pass
+
+    assert dumps_indented({"a": [Mine(3), True, {}]}) == json.dumps({"a": [Mine(3), True, {}]}, indent=2)
+    with pytest.raises(TypeError):
+        dumps_indented({"a": object()})
+    with pytest.raises(TypeError):
+        dumps_indented({(1, 2): 3})
+    cycle: list = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="Circular"):
+        dumps_indented(cycle)
+    deep: list = []
+    for _ in range(300):
+        deep = [deep]
+    assert dumps_indented(deep) == json.dumps(deep, indent=2)
+
+
+def test_reports_are_written_as_json_dumps_writes_them(fixture_repos):
+    from mlscorecard.audit import run_audit
+    from mlscorecard.reports.json_report import to_dict
+    from mlscorecard.reports.sarif import to_sarif
+
+    result = run_audit(str(fixture_repos["production-service"]), cache_dir=False)
+    report, sarif = to_dict(result, result.heuristics), to_sarif(result, result.heuristics)
+    assert dumps_indented(report, 2, ensure_ascii=False) == json.dumps(report, indent=2, ensure_ascii=False)
+    assert dumps_indented(sarif, 2) == json.dumps(sarif, indent=2)

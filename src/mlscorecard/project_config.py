@@ -23,7 +23,6 @@ settings of that commit and a work-tree audit reads the file on disk.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -174,6 +173,8 @@ def _validated(source: str, table: dict, lines: dict[str, int]) -> Settings:
     for key, value in table.items():
         where = f"{source}:{lines.get(key, 1)}"
         if key not in KEYS:
+            import difflib  # only for a mistake: not on every audit's path
+
             close = difflib.get_close_matches(str(key), list(KEYS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(KEYS)}"
             raise UnusableInput(f"{where}: unknown key {key!r}{hint}")
@@ -231,6 +232,8 @@ def check_names(settings: Settings, heur) -> None:
     rules = {r.id for r in heur.rules}
     for rid in settings.disable:
         if rid not in rules:
+            import difflib
+
             close = difflib.get_close_matches(rid, sorted(rules), n=1)
             raise UnusableInput(f"{_where(settings, 'disable')}: disable: no rule {rid!r}"
                                 + (f" (did you mean {close[0]!r}?)" if close else "; `mlscorecard rules` lists them"))

@@ -3,10 +3,10 @@ computes nothing of its own; every string from the repository goes through `safe
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from ..reports.json_text import dumps_indented
 from ..safety.escaping import terminal_text
 from .sentences import change_verb, item_cause, location, score_line, verdict
 
@@ -32,7 +32,7 @@ def render_diff(fmt: str, diff: dict[str, Any], *, link_base: str | None = None)
 
 
 def render_json(diff: dict[str, Any]) -> str:
-    text = json.dumps(diff, indent=2, ensure_ascii=False) + "\n"
+    text = dumps_indented(diff, 2, ensure_ascii=False) + "\n"
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 

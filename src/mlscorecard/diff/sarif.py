@@ -9,9 +9,9 @@ is the full audit's SARIF, not this one. Evidence that rests on a source one sid
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+from ..reports.json_text import dumps_indented
 from ..safety.escaping import sarif_uri
 from .sentences import location
 
@@ -81,4 +81,4 @@ def to_sarif(diff: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_sarif(diff: dict[str, Any]) -> str:
-    return json.dumps(to_sarif(diff), indent=2) + "\n"
+    return dumps_indented(to_sarif(diff), 2) + "\n"

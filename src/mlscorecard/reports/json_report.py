@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from .. import __version__
 from ..heuristics import Heuristics
 from ..model import AuditResult, ItemResult
+from .json_text import dumps_indented
 
 SCHEMA_VERSION = 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -65,7 +65,7 @@ def to_dict(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
 
 
 def render_json(result: AuditResult, heur: Heuristics) -> str:
-    text = json.dumps(to_dict(result, heur), indent=2, ensure_ascii=False) + "\n"
+    text = dumps_indented(to_dict(result, heur), 2, ensure_ascii=False) + "\n"
     # a file name that is not UTF-8 holds lone surrogates (surrogateescape): keep them as \u escapes,
     # which JSON readers accept and which write as UTF-8
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

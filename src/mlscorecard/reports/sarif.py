@@ -8,7 +8,6 @@ evidence, or, when there is none, at a relevant file (README, else the first fil
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from .. import __version__
@@ -16,6 +15,7 @@ from ..heuristics import Heuristics
 from ..model import AuditResult
 from ..safety.escaping import file_uri, sarif_uri
 from .markdown import _strongest
+from .json_text import dumps_indented
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -104,4 +104,4 @@ def to_sarif(result: AuditResult, heur: Heuristics) -> dict[str, Any]:
 
 
 def render_sarif(result: AuditResult, heur: Heuristics) -> str:
-    return json.dumps(to_sarif(result, heur), indent=2) + "\n"
+    return dumps_indented(to_sarif(result, heur), 2) + "\n"
