@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -213,3 +214,35 @@ def test_reports_are_written_as_json_dumps_writes_them(fixture_repos):
     report, sarif = to_dict(result, result.heuristics), to_sarif(result, result.heuristics)
     assert dumps_indented(report, 2, ensure_ascii=False) == json.dumps(report, indent=2, ensure_ascii=False)
     assert dumps_indented(sarif, 2) == json.dumps(sarif, indent=2)
+
+
+def test_a_report_written_into_the_repository_is_no_evidence_for_the_next_audit(fixture_repos, tmp_path):
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(fixture_repos["tested-training"], repo)
+    runner = CliRunner()
+
+    def audit(fmt: str, out: Path) -> None:
+        assert runner.invoke(main, ["audit", str(repo), "-q", "--no-cache", "--format", fmt, "-o", str(out)]).exit_code == 0
+
+    audit("json", tmp_path / "before.json")
+    for fmt, name in [("markdown", "gaps.md"), ("html", "report.html"), ("json", "report.json"),
+                      ("sarif", "report.sarif"), ("terminal", "report.txt")]:
+        audit(fmt, repo / name)
+    audit("json", tmp_path / "after.json")
+    before, after = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("before", "after"))
+    assert after["rubrics"] == before["rubrics"] and after["facts"]["seeds"] == before["facts"]["seeds"]
+    assert not any(w["path"] in ("gaps.md", "report.html", "report.json") for w in after["warnings"])
+
+
+@pytest.mark.parametrize("path, text", [
+    ("README.md", "# mlscorecard\n\nA static auditor.\n"),
+    ("notes.md", "We ran mlscorecard audit of the repo last week.\n"),
+    ("tool.py", "# mlscorecard report: generated below\n"),  # code is code, whatever it says
+    ("settings.json", '{\n  "name": "mlscorecard-settings-ui",\n  "version": 1\n}\n'),
+])
+def test_files_that_only_mention_the_tool_are_not_its_reports(path, text):
+    from mlscorecard.engine.files import own_report
+
+    assert not own_report(path, text)

@@ -267,12 +267,30 @@ def scan_plan(heur) -> ScanPlan:
     return held[1]
 
 
+# The openings of this tool's own reports (terminal, Markdown, a diff or PR comment; HTML's
+# title; JSON and SARIF name the tool in their first lines): a report written into the
+# repository (`audit . --format markdown -o gaps.md`) must not become evidence for the next audit.
+_OWN_REPORT_RE = re.compile(
+    r"\A(?:mlscorecard audit of |# mlscorecard report: |(?:<!--[^\n]*-->\s*)?#{1,3} mlscorecard: )"
+    r"|\A<!doctype html>.{0,400}?<title>mlscorecard: "
+    r"|\A\{\s*\n(?:[^\n]*\n){0,6}?\s*\"name\": \"mlscorecard\"", re.S | re.I)
+_CODE_OR_CONFIG = (*CODE_SUFFIXES, *CONFIG_SUFFIXES)
+
+
+def own_report(path: str, text: str) -> bool:
+    """Whether a file (not code, not YAML) is a report this tool wrote: it is no evidence."""
+    return not path.endswith(_CODE_OR_CONFIG) and _OWN_REPORT_RE.match(text[:1000]) is not None
+
+
 def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
-    """The per-file result: warnings, contexts, imports, Python facts, file-scope findings."""
+    """The per-file result: warnings, contexts, imports, Python facts, file-scope findings;
+    nothing for a report of this tool's own (own_report)."""
     plan.prepare()
     text, problem = decode_source(path, data)
     if problem:
         return {"warn": [problem]}
+    if own_report(path, text):
+        return {}
     out: dict[str, Any] = {}
     warnings: list[str] = []
     source = None
