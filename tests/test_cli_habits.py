@@ -466,6 +466,12 @@ def test_settings_errors_and_sources(repo_factory, tmp_path):
                                                         "pyproject.toml": f"[tool.mlscorecard]\nrules-dir = '{bad}'\n"}}])
         res = cli("audit", str(r), "--no-cache")
         assert res.exit_code == 2 and "rules-dir must be a folder inside the repository" in res.stderr, bad
+    for files, said in (({}, "ci/rules: no such folder in what is audited"),
+                        ({"ci/rules/README.md": "mine\n"}, "ci/rules: holds no .yaml rules file")):
+        r = repo_factory([{"subject": "init", "files": {"train.py": SEED, **files,
+                                                        "pyproject.toml": "[tool.mlscorecard]\nrules-dir = 'ci/rules'\n"}}])
+        res = cli("audit", str(r), "--no-cache")
+        assert res.exit_code == 2 and res.stderr.strip() == f"mlscorecard: error: pyproject.toml: rules-dir: {said}"
 
 
 def test_a_projects_rule_that_can_backtrack_is_refused(repo_factory):

@@ -209,7 +209,7 @@ def project_heuristics(snap: Snapshot, settings: Settings, heur: Heuristics) -> 
             rules = load_project_rules(snap, settings.rules_dir, heur)
             custom = heur.customised(rules=rules, origin=settings.rules_dir)
         except HeuristicsError as exc:
-            raise UnusableInput(f"rules-dir: {exc}") from None
+            raise UnusableInput(f"{settings.source or 'settings'}: rules-dir: {exc}") from None
         failures = failed_examples(rules, custom)
         if failures:
             raise UnusableInput(f"rules-dir {settings.rules_dir}: {failures[0]}"

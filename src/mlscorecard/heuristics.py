@@ -360,7 +360,8 @@ def load_project_rules(snap, directory: str, heur: Heuristics) -> list[Rule]:
     rules: list[Rule] = []
     paths = [p for p in snap.under(directory) if p.endswith((".yaml", ".yml")) and "/" not in p[len(directory) + 1:]]
     if not paths:
-        raise HeuristicsError(f"{directory}: rules-dir holds no .yaml rules file")
+        what = "holds no .yaml rules file" if snap.under(directory) else "no such folder in what is audited"
+        raise HeuristicsError(f"{directory}: {what}")
     context_names = set(heur.contexts) | set(BUILTIN_CONTEXTS)
     for path in paths:
         text = snap.read_text(path)
