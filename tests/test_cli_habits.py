@@ -573,3 +573,13 @@ def test_config_naming_a_pyproject_without_our_table(repo_factory, tmp_path):
     res = cli("audit", str(repo_factory([{"subject": "init", "files": {"train.py": SEED}}])), "--no-cache",
               "--config", str(other))
     assert res.exit_code == 2 and "no [tool.mlscorecard] table" in res.stderr
+
+
+@pytest.mark.parametrize("args", [["audit", "--format", "pdf", "."], ["audit", "--fail-under", "abc", "."],
+                                  ["audit", "--format", "json", "--format", "html", "."], ["no-such-command"],
+                                  ["confirm", ".", "--set", "infra-7=na"], ["audit", "--no-such-option"]])
+def test_usage_errors_are_one_line_and_exit_2(args):
+    res = cli(*args)
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mlscorecard: error: ") and "--help" in lines[0], res.stderr

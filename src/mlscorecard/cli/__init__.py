@@ -14,13 +14,38 @@ fish_source for those shells).
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .. import __version__
 from .common import EXIT_GATE_FAILED, EXIT_UNUSABLE, die
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """click, with its usage errors as the one line every other error is (`mlscorecard: error:
+    ...`, the command's --help named on it), not a usage block of four; exit 2 as before."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            message = " ".join(exc.format_message().split())
+            click.echo(f"mlscorecard: error: {message}{where}", err=True)
+            sys.exit(EXIT_UNUSABLE)
+        except click.ClickException as exc:
+            click.echo(f"mlscorecard: error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="mlscorecard")
 def main() -> None:
     """Score an ML repository against the ML Test Score and the ML System Robustness Score."""
