@@ -583,3 +583,12 @@ def test_usage_errors_are_one_line_and_exit_2(args):
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mlscorecard: error: ") and "--help" in lines[0], res.stderr
+
+
+def test_committed_on_a_plain_directory_is_refused_like_rev(tmp_path):
+    (tmp_path / "train.py").write_text(SEED)
+    for flag in (["--committed"], ["--rev", "HEAD"]):
+        res = cli("audit", str(tmp_path), "--no-cache", *flag)
+        assert res.exit_code == 2 and "needs a git repository, and this is a plain directory" in res.stderr, flag
+        assert len(res.stderr.strip().splitlines()) == 1
+    assert cli("audit", str(tmp_path), "--no-cache").exit_code == 0

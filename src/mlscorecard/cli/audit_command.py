@@ -79,6 +79,8 @@ def audit(path, rev, committed, staged, formats, outputs, output_dir, config, is
         path, rev, max_file_size=max_file_size, cache_dir=False if no_cache else cache_dir, jobs=jobs,
         confirmations=confirmations, worktree="staged" if staged else not committed, config=config,
         isolated=isolated, overrides=overrides, progress=progress), cleanup=progress.close)
+    if committed and result.source == "directory":  # what --rev says too: no commit to read
+        die(f"{path}: --committed needs a git repository, and this is a plain directory")
     settings, heur = result.settings, result.heuristics
     chosen = list(formats) or list(settings.format) or ["terminal"]
     if output_dir:
