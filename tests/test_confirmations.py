@@ -126,6 +126,7 @@ def test_a_malformed_file_is_a_warning_and_the_audit_goes_on(tmp_path):
     (w,) = [w for w in result.warnings if w.path == ".mlscorecard.yml"]
     assert "line" in w.message and w.message.endswith("confirmations ignored")
     assert result.rubrics["ml-test-score"].items["infra-1"].level == "manual"
+    assert not w.message.startswith(".mlscorecard.yml") and "settings" in w.message  # it names the file once, and what was lost
 
 
 def test_missing_explicit_file_is_a_usage_error(tmp_path):

@@ -284,8 +284,9 @@ def merge_into(result: AuditResult, heur: Heuristics, snap: Snapshot, path: str,
             try:
                 confirmations, warnings = parse_confirmations(text, source, heur)
                 result.warnings.extend(warnings)
-            except ConfirmationsError as exc:
-                result.warn(source, f"{exc}; confirmations ignored")
+            except ConfirmationsError as exc:  # the warning names the file already
+                what = "its settings and confirmations" if source == DEFAULT_FILE else "confirmations"
+                result.warn(source, f"{str(exc).removeprefix(f'{source}: ')}; {what} ignored")
     apply_confirmations(result, confirmations, heur, snap, source or DEFAULT_FILE)
     result.warnings.sort(key=lambda w: (w.path, w.message))
 
