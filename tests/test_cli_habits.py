@@ -592,3 +592,11 @@ def test_committed_on_a_plain_directory_is_refused_like_rev(tmp_path):
         assert res.exit_code == 2 and "needs a git repository, and this is a plain directory" in res.stderr, flag
         assert len(res.stderr.strip().splitlines()) == 1
     assert cli("audit", str(tmp_path), "--no-cache").exit_code == 0
+
+
+def test_rules_filters_that_name_nothing_are_typos():
+    for args, said in ((["--item", "infra-99"], "no such item 'infra-99'"), (["--family", "seed"], "did you mean 'seeds'"),
+                       (["--kind", "txt"], "did you mean 'text'")):
+        res = cli("rules", *args)
+        assert res.exit_code == 2 and said in res.stderr and len(res.stderr.strip().splitlines()) == 1, args
+    assert cli("rules", "--item", "infra-1").exit_code == 0 and cli("rules", "--family", "seeds/").exit_code == 0

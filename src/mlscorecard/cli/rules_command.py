@@ -17,6 +17,16 @@ def list_rules(fmt, kind, item, family):
     from ..heuristics import load_heuristics
 
     heur = load_heuristics()
+    # a filter that names nothing is a typo, not an empty answer (as --gate's and --disable's are)
+    known = {"--kind": {r.kind for r in heur.rules}, "--family": {r.id.split("/")[0] for r in heur.rules},
+             "--item": {i for rubric in heur.rubrics.values() for i in rubric.items}}
+    for option, value in (("--kind", kind), ("--family", family and family.rstrip("/")), ("--item", item)):
+        if value is not None and value not in known[option]:
+            import difflib
+
+            close = difflib.get_close_matches(value, sorted(known[option]), n=1)
+            raise click.BadParameter(f"no such {option[2:]} {value!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                                     param_hint=option)
     rules = [r for r in heur.rules
              if (kind is None or r.kind == kind) and (family is None or r.id.startswith(family.rstrip("/") + "/"))
              and (item is None or any(s.item == item for s in r.supports))]
