@@ -53,7 +53,7 @@ SUFFIX = {"terminal": "txt", "markdown": "md", "json": "json", "html": "html", "
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the per-file result cache lives (default $XDG_CACHE_HOME/mlscorecard).")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-              help="Processes used to parse files (default: number of CPUs).")
+              help="Processes used to analyse files (default: sized to the work, at most one per CPU; 1: none).")
 @click.option("--confirmations", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Human confirmations to merge (default: .mlscorecard.yml in the repository).")
 @click.option("--link-base", default=None, metavar="URL",
