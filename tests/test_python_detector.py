@@ -173,3 +173,20 @@ def test_import_lines_and_test_functions_of_a_test_file():
     expected = [["os", 2], ["churn.model.make_model", 3]]
     assert [list(i) for i in full["imports"]] == expected
     assert full["test_functions"] == [["test_model", 7, True, []]]
+
+
+def test_names_a_star_import_brings_resolve_to_a_module_a_rule_names():
+    interest = _Interest(["evidently.*QualityByClass", "numpy.random.seed", "*.log_metric"], set())
+    code = textwrap.dedent("""
+        from numpy.random import *
+        from evidently.metrics import *
+        seed(0)
+        ClassificationQualityByClass()
+        self.log_metric("x", 1)   # a method of an object: never from a star import
+        unknown_thing()
+    """)
+    uses = [u["name"] for u in analyse_python("nb.py", code, interest)["uses"]]
+    assert uses == ["numpy.random.seed", "evidently.metrics.ClassificationQualityByClass", "self.log_metric"]
+    from mlscorecard.engine.python_libcst import analyse_with_libcst
+
+    assert analyse_with_libcst("nb.py", code, interest) == analyse_python("nb.py", code, interest)

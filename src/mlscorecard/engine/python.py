@@ -111,9 +111,12 @@ class Interest:
         # (`client.set_registered_model_alias(...)`, `model.partial_fit(...)`)
         methods = [g for g in self.globs if g.startswith("*.")]
         self._methods = re.compile("|".join(fnmatch.translate(g) for g in methods)) if methods else None
+        anchored = [g for g in self.globs if not g.startswith(("*", "?", "["))]
+        self._module_globs = re.compile("|".join(fnmatch.translate(g) for g in anchored)) if anchored else None
         # names recur across a repository (`torch.tensor`, `self.log`): each is matched once
         self._named: dict[str, bool] = {}
         self._method_named: dict[str, bool] = {}
+        self._module_named: dict[str, bool] = {}
 
     def wants(self, qualname: str | None, kwnames: list[str]) -> bool:
         if qualname is not None:
@@ -128,6 +131,16 @@ class Interest:
             keywords = self.keywords
             return any(k in keywords for k in kwnames)
         return False
+
+    def wants_from_module(self, qualname: str) -> bool:
+        """A name some rule asks for by its module: an exact name, or a glob that starts with one
+        (`evidently.*QualityByClass`), not one that starts with a wildcard."""
+        hit = self._module_named.get(qualname)
+        if hit is None:
+            hit = qualname in self.exact or (self._module_globs is not None and self._module_globs.match(qualname) is not None)
+            if len(self._module_named) < MEMO_NAMES:
+                self._module_named[qualname] = hit
+        return hit
 
     def wants_method(self, dotted_text: str) -> bool:
         """An unresolved call `obj.method(...)` that a `*.method` pattern names."""
@@ -363,6 +376,8 @@ class ScopeBook:
     assert or a gate later reads. Needs `aliases`, `scopes` (a list of Scope) and `uses`."""
 
     aliases: dict[str, str]
+    star_modules: list[str]  # `from evidently.metrics import *`, in order
+    interest: Interest
     scopes: list[Scope]
     uses: list[dict[str, Any]]
 
@@ -370,6 +385,13 @@ class ScopeBook:
         head = parts[0]
         if head in self.aliases:
             return ".".join([self.aliases[head], *parts[1:]])
+        # a name no import binds may come from a star import (notebooks: `from evidently.metrics
+        # import *`; `ClassificationQualityByClass()`): the last such module whose name a rule
+        # asks for by its module (never a `*.method` glob, which takes any object) names it
+        for module in reversed(self.star_modules):
+            qualname = f"{module}.{'.'.join(parts)}"
+            if self.interest.wants_from_module(qualname):
+                return qualname
         return None
 
     def _close_scope(self) -> None:
@@ -457,6 +479,7 @@ class _Visitor(ScopeBook):
         # expression is looked into only while the test around it has not asserted yet
         self.tests_only = tests_only
         self.aliases: dict[str, str] = {}
+        self.star_modules: list[str] = []
         self.imports: set[tuple[str, int]] = set()
         self.uses: list[dict[str, Any]] = []
         self.depth = 0  # functions entered
@@ -531,6 +554,7 @@ class _Visitor(ScopeBook):
         for alias in node.names:
             if alias.name == "*":
                 self.imports.add((module, node.lineno))
+                self.star_modules.append(module)
                 continue
             full = f"{module}.{alias.name}" if module else alias.name
             self.aliases[alias.asname or alias.name] = full

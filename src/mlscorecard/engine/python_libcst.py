@@ -62,6 +62,7 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         self.interest = interest
         self.in_test_file = is_test_context(path)
         self.aliases: dict[str, str] = {}
+        self.star_modules: list[str] = []
         self.imports: list[tuple[str, cst.CSTNode]] = []
         self.uses: list[dict[str, Any]] = []
         self.use_nodes: list[tuple[cst.CSTNode, dict[str, cst.CSTNode]]] = []
@@ -96,6 +97,7 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
             module = resolve_relative(self.package, len(node.relative), module)
         if isinstance(node.names, cst.ImportStar):
             self.imports.append((module, node))
+            self.star_modules.append(module)
             return
         for alias in node.names:
             name = _attr_name(alias.name)
