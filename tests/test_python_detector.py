@@ -173,3 +173,35 @@ def test_import_lines_and_test_functions_of_a_test_file():
     expected = [["os", 2], ["churn.model.make_model", 3]]
     assert [list(i) for i in full["imports"]] == expected
     assert full["test_functions"] == [["test_model", 7, True, []]]
+
+
+def test_gates_carry_their_enclosing_function():
+    from mlscorecard.engine.python_libcst import analyse_with_libcst
+
+    code = textwrap.dedent("""
+        def init():
+            if len(files) > 1:
+                raise RuntimeError("one model only")
+
+        class Server:
+            async def predict(self, rows):
+                assert len(rows) <= 64
+
+        if score < 0.5:
+            raise SystemExit(1)
+    """)
+    for got in (analyse_python("pkg/score.py", code, EVERYTHING), analyse_with_libcst("pkg/score.py", code, EVERYTHING)):
+        assert [(g[0], g[2]) for g in got["gates"]] == [(3, "init"), (8, "predict"), (10, None)]
+
+
+def test_gate_rule_leaves_out_named_functions():
+    from mlscorecard.heuristics import load_heuristics
+    from mlscorecard.matchers import FileView
+    from mlscorecard.matchers.python import match_python_gate
+
+    rule = next(r for r in load_heuristics().rules if r.id == "data-validation/serving-input-guard")
+    for code, found in (("def init():\n    if len(files) > 1:\n        raise RuntimeError('x')\n", False),
+                        ("def run(rows):\n    if len(rows) > 64:\n        raise ValueError('x')\n", True)):
+        pf = analyse_python("score.py", code, EVERYTHING)
+        view = FileView(path="score.py", text=code, source=code, contexts=frozenset({"serving"}), python=pf)
+        assert bool(match_python_gate(rule, view)) is found

@@ -20,8 +20,8 @@ The facts of one file are a JSON-able dict:
   the result, directly or through a variable);
 - ``tests``/``meaningful_tests`` and ``test_functions`` (``[name, line, asserts something real,
   parameter names]``): a placeholder such as ``assert print() is None`` asserts nothing real;
-- ``gates``: ``[line, metric word or None]`` for threshold checks that raise or exit (outside
-  tests); ``defines``: top-level function names;
+- ``gates``: ``[line, metric word or None, enclosing function or None]`` for threshold checks
+  that raise or exit (outside tests); ``defines``: top-level function names;
 - or ``{"error": message}`` when the file cannot be analysed.
 """
 
@@ -456,6 +456,7 @@ class _Visitor(ScopeBook):
         self.imports: set[tuple[str, int]] = set()
         self.uses: list[dict[str, Any]] = []
         self.depth = 0  # functions entered
+        self.functions: list[str] = []  # names of the functions entered, innermost last
         self.scopes: list[Scope] = [Scope()]
         self.tests = 0
         self.test_functions: list[list[Any]] = []  # [name, line, meaningful, params]
@@ -538,6 +539,7 @@ class _Visitor(ScopeBook):
         if not self.depth:
             self.defines.append(name)
         self.depth += 1
+        self.functions.append(name)
         self.scopes.append(Scope())
         is_test = name.startswith("test")
         if is_test:
@@ -554,6 +556,7 @@ class _Visitor(ScopeBook):
             self._expression(node.returns)
         self._statements(node.body)
         self.depth -= 1
+        self.functions.pop()
         self._close_scope()
         if is_test:
             self._open_tests.pop()
@@ -591,7 +594,7 @@ class _Visitor(ScopeBook):
         if not self.in_test_file:
             has_threshold, word = threshold(node.test)
             if has_threshold:
-                self.gates.append([node.lineno, word])
+                self.gates.append([node.lineno, word, self.functions[-1] if self.functions else None])
         self._expression(node.test, checked=True)
         if node.msg is not None:
             self._expression(node.msg, checked=True)
@@ -601,7 +604,7 @@ class _Visitor(ScopeBook):
         if raises(node.body) or (node.orelse and not isinstance(node.orelse[0], ast.If) and raises(node.orelse)):
             has_threshold, word = threshold(node.test)
             if has_threshold and not self.in_test_file:
-                self.gates.append([node.lineno, word])
+                self.gates.append([node.lineno, word, self.functions[-1] if self.functions else None])
             self._expression(node.test, checked=True)
         else:
             self._expression(node.test)

@@ -73,7 +73,7 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         self.test_meaning: list[bool] = []  # per test function, in order of definition
         self._open_tests: list[int] = []  # indexes into test_meaning of the tests being visited
         self.defines: list[str] = []
-        self.gates: list[tuple[cst.CSTNode, str | None]] = []  # threshold checks that raise/exit
+        self.gates: list[tuple[cst.CSTNode, str | None, str | None]] = []  # threshold checks that raise/exit
         self.check_depth = 0
         self.assign_names: list[set[str]] = []
         self.assign_start: list[int] = []
@@ -159,7 +159,7 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         if not self.in_test_file:
             has_threshold, word = _threshold(node.test)
             if has_threshold:
-                self.gates.append((node, word))
+                self.gates.append((node, word, self.func_stack[-1] if self.func_stack else None))
 
     def leave_Assert(self, original_node: cst.Assert) -> None:
         self.check_depth -= 1
@@ -171,7 +171,7 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
             self.check_depth += 1
             has_threshold, word = _threshold(node.test)
             if has_threshold and not self.in_test_file:
-                self.gates.append((node, word))
+                self.gates.append((node, word, self.func_stack[-1] if self.func_stack else None))
 
     def leave_If_test(self, node: cst.If) -> None:
         if self.assert_call_stack.pop():
@@ -366,6 +366,6 @@ def analyse_with_libcst(path: str, source: str, interest: _Interest) -> dict[str
             [name, line_of(node), meaningful, params]
             for (name, node, params), meaningful in zip(visitor.test_functions, visitor.test_meaning)
         ],
-        "gates": [[line_of(node), word] for node, word in visitor.gates],
+        "gates": [[line_of(node), word, func] for node, word, func in visitor.gates],
         "defines": visitor.defines,
     }
