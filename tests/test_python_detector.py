@@ -205,3 +205,20 @@ def test_gate_rule_leaves_out_named_functions():
         pf = analyse_python("score.py", code, EVERYTHING)
         view = FileView(path="score.py", text=code, source=code, contexts=frozenset({"serving"}), python=pf)
         assert bool(match_python_gate(rule, view)) is found
+
+
+def test_test_imports_target_counts_a_submodule_imported_from_its_parent():
+    from mlscorecard.matchers.python import target_text_criteria
+
+    class Rule:
+        match = {"target": {"any_of": [{"imports_any": ["sklearn.compose", "lightning"]}]}}
+
+    imports_re = target_text_criteria(Rule)[0][1]
+    for line, found in (("from sklearn import compose, ensemble", True),
+                        ("from sklearn.compose import ColumnTransformer", True),
+                        ("import sklearn.compose as sc", True),
+                        ("import lightning as L", True),
+                        ("from sklearn import composer", False),
+                        ("from sklearn import ensemble  # compose", False),
+                        ("from sklearn import pipeline", False)):
+        assert bool(imports_re.search(line)) is found, line

@@ -224,7 +224,12 @@ def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
         imports_re = None
         if crit.get("imports_any"):
             alternatives = "|".join(re.escape(n) for n in crit["imports_any"])
-            imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{alternatives})\b", re.M)
+            # a submodule imported from its parent counts too: `from sklearn import compose`
+            # imports sklearn.compose
+            submodules = "".join(
+                rf"|from\s+{re.escape(parent)}\s+import\s+[^\n#]*?\b{re.escape(leaf)}\b(?!\.)"
+                for parent, _, leaf in (n.rpartition(".") for n in crit["imports_any"]) if parent)
+            imports_re = re.compile(rf"^\s*(?:(?:from|import)\s+(?:{alternatives})\b{submodules})", re.M)
         # searched in each name the module defines (DEFINED_NAME_RE), not in its whole text
         defines_re = re.compile(crit["defines_regex"], re.I) if crit.get("defines_regex") else None
         out.append((path_re, imports_re, defines_re))
