@@ -60,6 +60,26 @@ def test_make_variables_comments_and_recursive_make():
     assert sorted(executed(files)) == ["tests/unit/test_b.py"]
 
 
+def test_make_command_line_variables_shell_keywords_and_paths_under_variables():
+    # Cloud Build's `make e2e-tests pipeline=training`; the recipe picks the template from the
+    # environment (unknown here), so each template directory the path can name is collected
+    makefile = ("e2e-tests:\n"
+                "\t@if [ $$sync = true ] ; then \\\n"
+                "\t\t$(MAKE) lint; \\\n"
+                "\tfi && \\\n"
+                "\tcd pipelines && pipenv run pytest tests/${PIPELINE_TEMPLATE}/$(pipeline)\n"
+                "lint:\n\tpython lint.py\n")
+    files = {"Makefile": makefile, "lint.py": "",
+             "pipelines/tests/xgboost/training/test_e2e.py": "", "pipelines/tests/xgboost/prediction/test_e2e.py": "",
+             "pipelines/tests/keras/training/test_e2e.py": "", "pipelines/tests/e2e/test_helpers.py": "",
+             ".github/workflows/ci.yml": workflow("make e2e-tests pipeline=training")}
+    assert sorted(executed(files)) == ["lint.py", "pipelines/tests/keras/training/test_e2e.py",
+                                       "pipelines/tests/xgboost/training/test_e2e.py"]
+    # a variable as the whole first segment, or inside a name, is not guessed at
+    files = {**TESTS, ".github/workflows/ci.yml": workflow("pytest $TESTS/unit\npytest tests/test_$KIND.py")}
+    assert sorted(executed(files)) == []
+
+
 def test_interpreter_in_a_variable_and_mamba_run():
     files = {**TESTS, "train.py": "",
              ".github/workflows/ci.yml": workflow("$PYTHON -m pytest tests/unit\n"

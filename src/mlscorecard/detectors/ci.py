@@ -43,7 +43,8 @@ MAX_DEPTH = 4
 _WRAPPERS = {
     ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
 }
-_SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command"}
+# `then make test`, `do pytest $d`: the command after a shell keyword of an if/for split at `;`
+_SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command", "then", "else", "do"}
 _PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$"
                          # the interpreter in a variable: $PYTHON, ${PYTHON_BIN}, $(PYTHON_INTERPRETER)
                          r"|^\$(\w*PYTHON\w*|\{\w*PYTHON\w*\}|\(\w*PYTHON\w*\))$", re.I)
@@ -360,16 +361,45 @@ class _CommandReader:
 
     def _collect(self, targets: list[str], ignores: list[str], accept, suffix: str = ".py") -> list[str]:
         found: set[str] = set()
+        targets = list(targets)  # grows by what a target with variables can name
         for t in targets:
             if self.snap.exists(t):
                 if t.endswith(suffix):
                     found.add(t)
+                continue
+            if "$" in t:
+                targets.extend(self._variable_paths(t))
                 continue
             for p in self.snap.under(t):
                 if p.endswith(suffix) and accept(p):
                     if not any(p == i or p.startswith(i.rstrip("/") + "/") for i in ignores):
                         found.add(p)
         return sorted(found)
+
+    _PATH_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_]\w*\}|\([A-Za-z_]\w*\)|[A-Za-z_]\w*)")
+
+    def _variable_paths(self, target: str) -> list[str]:
+        """The directories and files a path with unresolved variables can name
+        (`tests/${PIPELINE_TEMPLATE}/training`: tests/xgboost/training, tests/tensorflow/training),
+        each variable standing for one path segment; none when a variable is the whole first
+        segment (`$DIR/tests` could be anywhere)."""
+        parts = target.split("/")
+        if not parts or self._PATH_VARIABLE.fullmatch(parts[0]) or "__expr__" in target:
+            return []
+        if not all(self._PATH_VARIABLE.sub("", part) == part or self._PATH_VARIABLE.fullmatch(part)
+                   for part in parts):
+            return []  # a variable inside a name (`test_$X.py`) is not followed
+        out: set[str] = set()
+        first_var = next(i for i, part in enumerate(parts) if self._PATH_VARIABLE.fullmatch(part))
+        prefix = "/".join(parts[:first_var])
+        depth = len(parts)
+        for p in self.snap.under(prefix):
+            got = p.split("/")
+            if len(got) < depth:
+                continue
+            if all(self._PATH_VARIABLE.fullmatch(want) or want == have for want, have in zip(parts, got)):
+                out.add("/".join(got[:depth]))
+        return sorted(out)
 
     def _testpaths(self, cwd: str) -> list[str]:
         if cwd in self._pytest_cfg:
@@ -429,6 +459,7 @@ class _CommandReader:
     def _make(self, args: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
         makefile = None
         targets = []
+        overrides: dict[str, str] = {}
         skip = False
         for i, a in enumerate(args):
             if skip:
@@ -441,7 +472,12 @@ class _CommandReader:
                 if a == "-C" and i + 1 < len(args):
                     cwd = _join(cwd, args[i + 1])
                 continue
-            if a.startswith("-") or "=" in a:
+            if a.startswith("-"):
+                continue
+            if "=" in a:  # `make e2e-tests pipeline=training`: a variable the recipes read
+                name, _, value = a.partition("=")
+                if _ASSIGN_RE.match(a):
+                    overrides[name] = value
                 continue
             targets.append(a)
         makefile = makefile or next((p for p in (_join(cwd, "Makefile"), _join(cwd, "makefile"), _join(cwd, "GNUmakefile")) if self.snap.exists(p)), None)
@@ -451,7 +487,7 @@ class _CommandReader:
         if text is None:
             return []
         rules = parse_makefile(text)
-        variables = makefile_variables(text)
+        variables = {**makefile_variables(text), **overrides}
         if not targets and rules:
             targets = [next(iter(rules))]
         out: list[tuple[str, str]] = []
@@ -465,7 +501,7 @@ class _CommandReader:
             deps, recipe = rules[t]
             todo.extend(deps)
             for line in recipe:
-                line = expand_make_variables(line.lstrip("@-+ "), variables)
+                line = expand_make_variables(line.lstrip("@-+ "), variables).replace("$$", "$")
                 out.extend(self.executions(line, cwd, depth + 1))
         return out
 
