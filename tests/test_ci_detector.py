@@ -111,6 +111,19 @@ def test_tox_environments():
     assert sorted(executed(files)) == ["tests/unit/test_b.py"]
 
 
+def test_tox_runs_only_the_environments_named_and_reads_toxinidir():
+    tox = ("[tox]\nenvlist = unit\n"
+           "[testenv]\ncommands = pytest {toxinidir}/tests/unit {posargs}\n"
+           "[testenv:unit]\n"
+           "[testenv:licenses]\ncommands = pip-licenses --format=csv\n"
+           "[testenv:all]\ncommands =\n    pytest {posargs} \\\n        {toxinidir}/other\n")
+    files = {**TESTS, "tox.ini": tox}
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("tox --recreate -e licenses")})) == []
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("tox")})) == ["tests/unit/test_b.py"]
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("tox -e unit,all")})) == [
+        "other/test_c.py", "tests/unit/test_b.py"]
+
+
 def test_working_directory():
     wf = "on: push\njobs:\n  t:\n    runs-on: x\n    defaults:\n      run:\n        working-directory: tests\n    steps:\n      - run: pytest unit\n"
     assert sorted(executed({**TESTS, ".github/workflows/ci.yml": wf})) == ["tests/unit/test_b.py"]

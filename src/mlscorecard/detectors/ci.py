@@ -270,7 +270,7 @@ class _CommandReader:
         if prog == "make":
             return self._make(argv[1:], cwd, depth)
         if prog == "tox":
-            return self._tox(cwd, depth)
+            return self._tox(cwd, depth, argv[1:])
         if prog in ("anyscale", "az") and depth < MAX_DEPTH:
             found = self._job_file(prog, argv[1:], cwd, depth)
             if found or prog == "anyscale":
@@ -587,8 +587,25 @@ class _CommandReader:
             job_cwd = _join(posixpath.dirname(path), data[code_key])
         return [(path, f"{prog} job"), *self.executions(data[key], job_cwd, depth + 1)]
 
-    def _tox(self, cwd: str, depth: int) -> list[tuple[str, str]]:
-        path = _join(cwd, "tox.ini")
+    def _tox(self, cwd: str, depth: int, args: list[str] = ()) -> list[tuple[str, str]]:
+        """The commands of the environments `tox` runs: those `-e` names, else the envlist,
+        else every environment; an environment without commands of its own has [testenv]'s."""
+        selected: list[str] = []
+        config = "tox.ini"
+        args = list(args)
+        for i, a in enumerate(args):
+            value = None
+            if a in ("-e", "--env") and i + 1 < len(args):
+                value = args[i + 1]
+            elif a.startswith(("-e=", "--env=")):
+                value = a.split("=", 1)[1]
+            elif a.startswith("-e") and len(a) > 2 and not a.startswith("-e="):
+                value = a[2:]
+            elif a == "-c" and i + 1 < len(args):
+                config = args[i + 1]
+            if value:
+                selected.extend(v.strip() for v in value.split(",") if v.strip())
+        path = _join(cwd, config)
         text = self.snap.read_text(path) if self.snap.exists(path) else None
         if not text:
             return []
@@ -598,14 +615,21 @@ class _CommandReader:
         except configparser.Error as exc:
             self.snap.warn(path, f"cannot read tox settings: {str(exc).splitlines()[0]}")
             return []
+        envs = [sec[len("testenv:"):] for sec in parser.sections() if sec.startswith("testenv:")]
+        if not selected or "ALL" in selected or any("$" in v or "{" in v for v in selected):
+            envlist = parser.get("tox", "envlist", fallback="") if parser.has_section("tox") else ""
+            selected = [v.strip() for v in re.split(r"[\s,]+", envlist) if v.strip()]
+            if not selected or any("{" in v for v in selected):  # factor expansions: not worked out
+                selected = envs or ["py"]
+        base = parser.get("testenv", "commands", fallback="") if parser.has_section("testenv") else ""
         out: list[tuple[str, str]] = []
-        for section in parser.sections():
-            if section == "testenv" or section.startswith("testenv:"):
-                commands = parser.get(section, "commands", fallback="")
-                commands = re.sub(r"\{posargs[^}]*\}|\{[a-z_]+\}", "", commands)
-                out.extend(self.executions(commands, cwd, depth + 1))
+        for name in dict.fromkeys(selected):
+            section = f"testenv:{name}"
+            commands = parser.get(section, "commands", fallback=base) if parser.has_section(section) else base
+            commands = commands.replace("{toxinidir}/", "").replace("{toxinidir}", ".")
+            commands = re.sub(r"\{posargs[^}]*\}|\{[a-z_]+\}", "", commands)
+            out.extend(self.executions(commands, cwd, depth + 1))
         return out
-
 
 def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
     """target -> (prerequisites, recipe lines); enough of make to follow test targets."""
