@@ -191,3 +191,14 @@ def test_coverage_wrappers():
                 "python -m coverage run --source ${{ env.COVERAGE_SCOPE }} -m pytest -v tests/unit",
                 "coverage run --rcfile=.coveragerc -m pytest tests/unit"):
         assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(cmd)})) == ["tests/unit/test_b.py"], cmd
+
+
+def test_commands_given_to_retry_actions_are_followed():
+    wf = ("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+          "      - uses: nick-fields/retry@v3\n        with:\n          timeout_minutes: 10\n          command: pytest tests/unit\n"
+          "      - uses: ultralytics/actions/retry@main\n        with:\n          run: |\n            python train.py\n"
+          "      - uses: snyk/actions/python@master\n        with:\n          command: code test\n")
+    ci = detect_ci(Snapshot.from_files({**TESTS, "train.py": "", ".github/workflows/ci.yml": wf}))
+    assert sorted(ci.executions) == ["tests/unit/test_b.py", "train.py"]
+    assert ci.automated_by("tests/unit/test_b.py").line == 9
+    assert any(s.text == "python train.py" for w in ci.workflows for s in w.steps)

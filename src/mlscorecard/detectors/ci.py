@@ -856,9 +856,29 @@ def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth, values=None
         uses = step.get("uses")
         if isinstance(uses, str):
             wf.steps.append(Step(path, step.line_of("uses"), f"uses: {uses}"))
+            wrapped = _wrapped_command(uses, step.get("with"))
+            if wrapped is not None:
+                wd = step.get("working-directory") if isinstance(step.get("working-directory"), str) else job_wd
+                add_command(wf, facts, reader, path, step["with"].line_of(wrapped[0]), substitute(wrapped[1], values), wd)
             if uses.startswith("./") and depth < MAX_DEPTH:
                 _read_local_action(snap, posixpath.normpath(uses[2:]), wf, reader, facts, depth + 1,
                                    _with_values(step.get("with"), values))
+
+
+# Actions that run a shell command given as an input (retry wrappers): `uses: nick-fields/retry@v3`
+# `with: {command: pytest}`, `uses: ultralytics/actions/retry@main` `with: {run: docker push ...}`
+_COMMAND_ACTION_RE = re.compile(r"(^|/)(retry|wretry\.action|retry-action)(@|/|$)", re.I)
+
+
+def _wrapped_command(uses: str, inputs) -> tuple[str, str] | None:
+    """(input name, command) of an action that runs a command given in its inputs."""
+    if not isinstance(inputs, LineDict) or not _COMMAND_ACTION_RE.search(uses.split("@", 1)[0] + "@"):
+        return None
+    for key in ("run", "command"):
+        value = inputs.get(key)
+        if isinstance(value, str) and value.strip():
+            return key, value
+    return None
 
 
 def add_command(wf: Workflow, facts: CIFacts, reader: "_CommandReader", path: str, line: int, text: str,
