@@ -202,3 +202,11 @@ def test_commands_given_to_retry_actions_are_followed():
     assert sorted(ci.executions) == ["tests/unit/test_b.py", "train.py"]
     assert ci.automated_by("tests/unit/test_b.py").line == 9
     assert any(s.text == "python train.py" for w in ci.workflows for s in w.steps)
+
+
+def test_a_command_held_in_a_shell_variable_is_followed():
+    script = ('#!/usr/bin/env bash\nexport PYTHONWARNINGS="ignore"\n'
+              'command="python3 -m pytest --cov=pkg tests/unit"\necho "$command"\neval "$command"\n'
+              'TARGET=other\npytest ${TARGET}\n')
+    files = {**TESTS, "run_tests.sh": script, ".github/workflows/ci.yml": workflow("./run_tests.sh")}
+    assert sorted(executed(files)) == ["other/test_c.py", "run_tests.sh", "tests/unit/test_b.py"]

@@ -211,13 +211,27 @@ class _CommandReader:
 
     def _follow(self, text: str, cwd: str, depth: int) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
+        shell_vars: dict[str, str] = {}  # `CMD="python -m pytest tests"` earlier in the same snippet
         for command in split_commands(text):
             command = _UNRESOLVED_EXPR.sub("__expr__", command)  # ${{ env.X }} left over: one opaque word
+            if shell_vars and "$" in command:
+                command = _SHELL_REF.sub(lambda m: shell_vars.get(m.group(1) or m.group(2), m.group(0)), command)
             try:
                 argv = shlex.split(command, comments=True)
             except ValueError:
                 argv = command.split()
+            if argv[:1] == ["export"]:
+                argv = argv[1:]
             if not argv:
+                continue
+            if all(_ASSIGN_RE.match(a) for a in argv):
+                for a in argv:
+                    name, _, value = a.partition("=")
+                    if len(value) <= 500:
+                        shell_vars[name] = value
+                continue
+            if argv[0] == "eval" and len(argv) > 1:  # `eval "$command"`: the command the variable holds
+                out.extend(self.executions(" ".join(argv[1:]), cwd, depth + 1))
                 continue
             if argv[0] == "cd" and len(argv) > 1:
                 cwd = _join(cwd, argv[1])
@@ -701,6 +715,7 @@ def _drop_options(args: list[str], with_value: frozenset[str]) -> list[str]:
 
 
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
+_SHELL_REF = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
 
 # Task runners: program -> its tasks' commands (detectors/tasks.py)
 _TASK_RUNNERS = {
