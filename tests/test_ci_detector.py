@@ -210,3 +210,19 @@ def test_a_command_held_in_a_shell_variable_is_followed():
               'TARGET=other\npytest ${TARGET}\n')
     files = {**TESTS, "run_tests.sh": script, ".github/workflows/ci.yml": workflow("./run_tests.sh")}
     assert sorted(executed(files)) == ["other/test_c.py", "run_tests.sh", "tests/unit/test_b.py"]
+
+
+def test_scripts_a_dispatcher_imports_and_calls_main_of_run_with_their_imports():
+    files = {"run.py": ("import sys\nfrom lib import log\n"
+                        "def run(name):\n    if name == 'pipeline':\n        from scripts import pipeline as s\n"
+                        "    s.main(sys.argv[2:])\n"),
+             "scripts/__init__.py": "", "lib/__init__.py": "", "lib/log.py": "",
+             "scripts/pipeline.py": "from lib import steps\ndef main(args):\n    steps.train()\n",
+             "lib/steps.py": "def train():\n    pass\n",
+             "scripts/helpers.py": "def main():\n    pass\n",  # not imported: not run
+             ".github/workflows/ci.yml": workflow("python run.py pipeline")}
+    ci = detect_ci(Snapshot.from_files(files))
+    assert ci.automated_by("scripts/pipeline.py").how == "run by run.py"
+    assert ci.automated_by("lib/steps.py").how == "imported by scripts/pipeline.py"
+    assert ci.automated_by("lib/log.py").how == "imported by run.py"
+    assert ci.automated_by("scripts/helpers.py") is None

@@ -1000,26 +1000,48 @@ def _local_imports(snap: Snapshot, path: str, text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+RUN_BY = "run by "  # the `how` of a script a CI-run dispatcher imports and calls main() of
+_CALLS_MAIN_RE = re.compile(r"\.main\(")
+_DEFINES_MAIN_RE = re.compile(r"^def main\(", re.M)
+
+
 def _imported_by_scripts(snap: Snapshot, facts: CIFacts) -> None:
     """The repository modules that an automated CI job's script imports (one level): their code
     runs with the script, as a check in evaluate.py runs when CI runs train.py, which calls it.
-    Recorded with how = "imported by <script>" so rules about what CI runs directly skip them."""
+    Recorded with how = "imported by <script>" so rules about what CI runs directly skip them.
+
+    A dispatcher (`run.py pipeline` importing scripts/pipeline.py and calling its main()) runs
+    the scripts it imports: a module that defines main(), imported by a script that calls
+    `.main(`, is recorded as run (how = "run by <script>"), and its own imports are followed."""
     added: dict[str, list[Execution]] = {}
-    for path, executions in list(facts.executions.items()):
-        if not path.endswith(".py") or is_test_path(path):
+    todo = list(facts.executions.items())
+    seen_scripts: set[str] = set()
+    while todo:
+        path, executions = todo.pop(0)
+        if not path.endswith(".py") or is_test_path(path) or path in seen_scripts:
             continue
         live = [e for e in executions if not e.manual and e.wf.automated and not e.how.startswith(IMPORTED_BY)]
         if not live:
             continue
+        seen_scripts.add(path)
         text = snap.read_text(path)
         if not text or len(text) > 1_000_000:
             continue
+        dispatches = live[0].how.startswith(RUN_BY) is False and bool(_CALLS_MAIN_RE.search(text))
         for module in _local_imports(snap, path, text):
             if module == path or module in facts.executions or is_test_path(module):
                 continue
             ex = live[0]
-            added.setdefault(module, []).append(Execution(module, ex.wf, ex.line, IMPORTED_BY + path, False,
-                                                          ex.step_path))
+            if dispatches and module not in added:
+                body = snap.read_text(module) or ""
+                if _DEFINES_MAIN_RE.search(body):
+                    run = Execution(module, ex.wf, ex.line, RUN_BY + path, False, ex.step_path)
+                    added.setdefault(module, []).append(run)
+                    todo.append((module, [run]))
+                    continue
+            if module not in added or not any(e.how.startswith(RUN_BY) for e in added[module]):
+                added.setdefault(module, []).append(Execution(module, ex.wf, ex.line, IMPORTED_BY + path, False,
+                                                              ex.step_path))
     for module, executions in added.items():
         facts.executions.setdefault(module, []).extend(executions)
 
