@@ -222,3 +222,27 @@ def test_test_imports_target_counts_a_submodule_imported_from_its_parent():
                         ("from sklearn import ensemble  # compose", False),
                         ("from sklearn import pipeline", False)):
         assert bool(imports_re.search(line)) is found, line
+
+
+def test_a_flag_bound_to_a_threshold_comparison_gates_where_it_is_checked():
+    from mlscorecard.engine.python_libcst import analyse_with_libcst
+
+    code = textwrap.dedent("""
+        def is_model_accepted(metrics, lo, hi):
+            metric_value = metrics["r2"]
+            accepted = lo <= metric_value <= hi
+            return accepted, "message"
+
+        def main():
+            accepted, message = is_model_accepted(load(), 0.4, 1.0)
+            if not accepted:
+                raise ModelNotAcceptedError(message)
+            ok = True
+            if not ok:
+                raise SystemExit(1)
+            passed = score > 0.9
+            assert passed
+    """)
+    for got in (analyse_python("scripts/acceptance.py", code, EVERYTHING),
+                analyse_with_libcst("scripts/acceptance.py", code, EVERYTHING)):
+        assert [(g[0], g[1], g[2]) for g in got["gates"]] == [(9, "metric_value", "main"), (15, "score", "main")]

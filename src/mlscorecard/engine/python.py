@@ -463,6 +463,10 @@ class _Visitor(ScopeBook):
         self._open_tests: list[list[Any]] = []
         self.defines: list[str] = []
         self.gates: list[list[Any]] = []
+        # `accepted = lo <= value <= hi` ... `if not accepted: raise`: names bound to a threshold
+        # comparison (and functions returning one) stand for it in a later check
+        self.flag_names: dict[str, str | None] = {}
+        self.flag_functions: dict[str, str | None] = {}
         self.handlers = {
             ast.Import: self._import, ast.ImportFrom: self._import_from, ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function, ast.ClassDef: self._class, ast.Assert: self._assert,
@@ -508,7 +512,30 @@ class _Visitor(ScopeBook):
 
     def _value(self, node: ast.Expr | ast.Return) -> None:
         if node.value is not None:
+            if node.__class__ is ast.Return and self.functions and self.flag_names:
+                for name in target_names(node.value):
+                    if name in self.flag_names:
+                        self.flag_functions[self.functions[-1]] = self.flag_names[name]
+                        break
             self._expression(node.value)
+
+    def _flag(self, value: ast.expr) -> tuple[bool, str | None]:
+        """Whether an assigned value is a threshold comparison (or a call of a local function
+        that returns one), and its metric word."""
+        if isinstance(value, ast.Compare):
+            return threshold(value)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in self.flag_functions:
+            return True, self.flag_functions[value.func.id]
+        return False, None
+
+    def _threshold_or_flag(self, test: ast.expr) -> tuple[bool, str | None]:
+        has_threshold, word = threshold(test)
+        if not has_threshold and self.flag_names:
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test = test.operand
+            if isinstance(test, ast.Name) and test.id in self.flag_names:
+                return True, self.flag_names[test.id]
+        return has_threshold, word
 
     # imports -------------------------------------------------------------------------
     def _import(self, node: ast.Import) -> None:
@@ -592,7 +619,7 @@ class _Visitor(ScopeBook):
         if references_code(node.test):
             self._mark_assertion()
         if not self.in_test_file:
-            has_threshold, word = threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold:
                 self.gates.append([node.lineno, word, self.functions[-1] if self.functions else None])
         self._expression(node.test, checked=True)
@@ -602,7 +629,7 @@ class _Visitor(ScopeBook):
     def _if(self, node: ast.If) -> None:
         # the gate's stop in either branch: `if new_mse < prod_mse: register... else: cancel`
         if raises(node.body) or (node.orelse and not isinstance(node.orelse[0], ast.If) and raises(node.orelse)):
-            has_threshold, word = threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold and not self.in_test_file:
                 self.gates.append([node.lineno, word, self.functions[-1] if self.functions else None])
             self._expression(node.test, checked=True)
@@ -625,6 +652,14 @@ class _Visitor(ScopeBook):
 
     # assignments: which names hold the result of a recorded use -------------------------------
     def _assign(self, node: ast.Assign) -> None:
+        if not self.in_test_file:
+            is_flag, word = self._flag(node.value)
+            for target in node.targets:
+                for name in target_names(target):
+                    if is_flag:
+                        self.flag_names[name] = word
+                    else:
+                        self.flag_names.pop(name, None)
         for target in node.targets:
             parts = dotted(target)
             q = self.resolve(parts) if parts and len(parts) > 1 else None

@@ -74,6 +74,8 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         self._open_tests: list[int] = []  # indexes into test_meaning of the tests being visited
         self.defines: list[str] = []
         self.gates: list[tuple[cst.CSTNode, str | None, str | None]] = []  # threshold checks that raise/exit
+        self.flag_names: dict[str, str | None] = {}  # as engine/python.py: `accepted = lo <= v <= hi`
+        self.flag_functions: dict[str, str | None] = {}
         self.check_depth = 0
         self.assign_names: list[set[str]] = []
         self.assign_start: list[int] = []
@@ -157,7 +159,7 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
             self._mark_assertion()
         self.check_depth += 1
         if not self.in_test_file:
-            has_threshold, word = _threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold:
                 self.gates.append((node, word, self.func_stack[-1] if self.func_stack else None))
 
@@ -169,7 +171,7 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         self.assert_call_stack.append(gate)
         if gate:
             self.check_depth += 1
-            has_threshold, word = _threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold and not self.in_test_file:
                 self.gates.append((node, word, self.func_stack[-1] if self.func_stack else None))
 
@@ -208,7 +210,38 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
             for name in _target_names(target.target):
                 scope.pending.setdefault(name, set()).update(produced)
 
+    def _flag(self, value: cst.BaseExpression) -> tuple[bool, str | None]:
+        if isinstance(value, cst.Comparison):
+            return _threshold(value)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in self.flag_functions:
+            return True, self.flag_functions[value.func.value]
+        return False, None
+
+    def _threshold_or_flag(self, test: cst.BaseExpression) -> tuple[bool, str | None]:
+        has_threshold, word = _threshold(test)
+        if not has_threshold and self.flag_names:
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test = test.expression
+            if isinstance(test, cst.Name) and test.value in self.flag_names:
+                return True, self.flag_names[test.value]
+        return has_threshold, word
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None and self.func_stack and self.flag_names:
+            for name in _target_names(node.value):
+                if name in self.flag_names:
+                    self.flag_functions[self.func_stack[-1]] = self.flag_names[name]
+                    break
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.in_test_file:
+            is_flag, word = self._flag(node.value)
+            for target in node.targets:
+                for name in _target_names(target.target):
+                    if is_flag:
+                        self.flag_names[name] = word
+                    else:
+                        self.flag_names.pop(name, None)
         for target in node.targets:
             parts = _dotted(target.target)
             q = self.resolve(parts) if parts and len(parts) > 1 else None
