@@ -262,7 +262,8 @@ def main() -> int:
                   f"{row['exact']:5.2f} {row['f1']:5.2f} {row['automated_recall']:6.2f} {row['robustness_mae']:7.2f} "
                   f"{row['seed_recall']:5.2f}", flush=True)
             out_json["repositories"][name] = {"group": group, "label_final": labelled_final,
-                                              "audit_final": result.rubrics["ml-test-score"].score, **row}
+                                              "audit_final": result.rubrics["ml-test-score"].score, **row,
+                                              "items": {i: {"label": a, "audit": b} for i, (a, b) in per_item.items()}}
     if args.items:
         print("\nper item (label -> audit, over all repositories):")
         for item in sorted(item_tallies):

@@ -60,6 +60,26 @@ def test_make_variables_comments_and_recursive_make():
     assert sorted(executed(files)) == ["tests/unit/test_b.py"]
 
 
+def test_make_command_line_variables_shell_keywords_and_paths_under_variables():
+    # Cloud Build's `make e2e-tests pipeline=training`; the recipe picks the template from the
+    # environment (unknown here), so each template directory the path can name is collected
+    makefile = ("e2e-tests:\n"
+                "\t@if [ $$sync = true ] ; then \\\n"
+                "\t\t$(MAKE) lint; \\\n"
+                "\tfi && \\\n"
+                "\tcd pipelines && pipenv run pytest tests/${PIPELINE_TEMPLATE}/$(pipeline)\n"
+                "lint:\n\tpython lint.py\n")
+    files = {"Makefile": makefile, "lint.py": "",
+             "pipelines/tests/xgboost/training/test_e2e.py": "", "pipelines/tests/xgboost/prediction/test_e2e.py": "",
+             "pipelines/tests/keras/training/test_e2e.py": "", "pipelines/tests/e2e/test_helpers.py": "",
+             ".github/workflows/ci.yml": workflow("make e2e-tests pipeline=training")}
+    assert sorted(executed(files)) == ["lint.py", "pipelines/tests/keras/training/test_e2e.py",
+                                       "pipelines/tests/xgboost/training/test_e2e.py"]
+    # a variable as the whole first segment, or inside a name, is not guessed at
+    files = {**TESTS, ".github/workflows/ci.yml": workflow("pytest $TESTS/unit\npytest tests/test_$KIND.py")}
+    assert sorted(executed(files)) == []
+
+
 def test_interpreter_in_a_variable_and_mamba_run():
     files = {**TESTS, "train.py": "",
              ".github/workflows/ci.yml": workflow("$PYTHON -m pytest tests/unit\n"
@@ -89,6 +109,19 @@ def test_tox_environments():
     files = {**TESTS, "tox.ini": "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest tests/unit {posargs}\n",
              ".github/workflows/ci.yml": workflow("tox -e py311")}
     assert sorted(executed(files)) == ["tests/unit/test_b.py"]
+
+
+def test_tox_runs_only_the_environments_named_and_reads_toxinidir():
+    tox = ("[tox]\nenvlist = unit\n"
+           "[testenv]\ncommands = pytest {toxinidir}/tests/unit {posargs}\n"
+           "[testenv:unit]\n"
+           "[testenv:licenses]\ncommands = pip-licenses --format=csv\n"
+           "[testenv:all]\ncommands =\n    pytest {posargs} \\\n        {toxinidir}/other\n")
+    files = {**TESTS, "tox.ini": tox}
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("tox --recreate -e licenses")})) == []
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("tox")})) == ["tests/unit/test_b.py"]
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("tox -e unit,all")})) == [
+        "other/test_c.py", "tests/unit/test_b.py"]
 
 
 def test_working_directory():
@@ -158,3 +191,38 @@ def test_coverage_wrappers():
                 "python -m coverage run --source ${{ env.COVERAGE_SCOPE }} -m pytest -v tests/unit",
                 "coverage run --rcfile=.coveragerc -m pytest tests/unit"):
         assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(cmd)})) == ["tests/unit/test_b.py"], cmd
+
+
+def test_commands_given_to_retry_actions_are_followed():
+    wf = ("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+          "      - uses: nick-fields/retry@v3\n        with:\n          timeout_minutes: 10\n          command: pytest tests/unit\n"
+          "      - uses: ultralytics/actions/retry@main\n        with:\n          run: |\n            python train.py\n"
+          "      - uses: snyk/actions/python@master\n        with:\n          command: code test\n")
+    ci = detect_ci(Snapshot.from_files({**TESTS, "train.py": "", ".github/workflows/ci.yml": wf}))
+    assert sorted(ci.executions) == ["tests/unit/test_b.py", "train.py"]
+    assert ci.automated_by("tests/unit/test_b.py").line == 9
+    assert any(s.text == "python train.py" for w in ci.workflows for s in w.steps)
+
+
+def test_a_command_held_in_a_shell_variable_is_followed():
+    script = ('#!/usr/bin/env bash\nexport PYTHONWARNINGS="ignore"\n'
+              'command="python3 -m pytest --cov=pkg tests/unit"\necho "$command"\neval "$command"\n'
+              'TARGET=other\npytest ${TARGET}\n')
+    files = {**TESTS, "run_tests.sh": script, ".github/workflows/ci.yml": workflow("./run_tests.sh")}
+    assert sorted(executed(files)) == ["other/test_c.py", "run_tests.sh", "tests/unit/test_b.py"]
+
+
+def test_scripts_a_dispatcher_imports_and_calls_main_of_run_with_their_imports():
+    files = {"run.py": ("import sys\nfrom lib import log\n"
+                        "def run(name):\n    if name == 'pipeline':\n        from scripts import pipeline as s\n"
+                        "    s.main(sys.argv[2:])\n"),
+             "scripts/__init__.py": "", "lib/__init__.py": "", "lib/log.py": "",
+             "scripts/pipeline.py": "from lib import steps\ndef main(args):\n    steps.train()\n",
+             "lib/steps.py": "def train():\n    pass\n",
+             "scripts/helpers.py": "def main():\n    pass\n",  # not imported: not run
+             ".github/workflows/ci.yml": workflow("python run.py pipeline")}
+    ci = detect_ci(Snapshot.from_files(files))
+    assert ci.automated_by("scripts/pipeline.py").how == "run by run.py"
+    assert ci.automated_by("lib/steps.py").how == "imported by scripts/pipeline.py"
+    assert ci.automated_by("lib/log.py").how == "imported by run.py"
+    assert ci.automated_by("scripts/helpers.py") is None

@@ -190,3 +190,76 @@ def test_names_a_star_import_brings_resolve_to_a_module_a_rule_names():
     from mlscorecard.engine.python_libcst import analyse_with_libcst
 
     assert analyse_with_libcst("nb.py", code, interest) == analyse_python("nb.py", code, interest)
+
+
+def test_gates_carry_their_enclosing_function():
+    from mlscorecard.engine.python_libcst import analyse_with_libcst
+
+    code = textwrap.dedent("""
+        def init():
+            if len(files) > 1:
+                raise RuntimeError("one model only")
+
+        class Server:
+            async def predict(self, rows):
+                assert len(rows) <= 64
+
+        if score < 0.5:
+            raise SystemExit(1)
+    """)
+    for got in (analyse_python("pkg/score.py", code, EVERYTHING), analyse_with_libcst("pkg/score.py", code, EVERYTHING)):
+        assert [(g[0], g[2]) for g in got["gates"]] == [(3, "init"), (8, "predict"), (10, None)]
+
+
+def test_gate_rule_leaves_out_named_functions():
+    from mlscorecard.heuristics import load_heuristics
+    from mlscorecard.matchers import FileView
+    from mlscorecard.matchers.python import match_python_gate
+
+    rule = next(r for r in load_heuristics().rules if r.id == "data-validation/serving-input-guard")
+    for code, found in (("def init():\n    if len(files) > 1:\n        raise RuntimeError('x')\n", False),
+                        ("def run(rows):\n    if len(rows) > 64:\n        raise ValueError('x')\n", True)):
+        pf = analyse_python("score.py", code, EVERYTHING)
+        view = FileView(path="score.py", text=code, source=code, contexts=frozenset({"serving"}), python=pf)
+        assert bool(match_python_gate(rule, view)) is found
+
+
+def test_test_imports_target_counts_a_submodule_imported_from_its_parent():
+    from mlscorecard.matchers.python import target_text_criteria
+
+    class Rule:
+        match = {"target": {"any_of": [{"imports_any": ["sklearn.compose", "lightning"]}]}}
+
+    imports_re = target_text_criteria(Rule)[0][1]
+    for line, found in (("from sklearn import compose, ensemble", True),
+                        ("from sklearn.compose import ColumnTransformer", True),
+                        ("import sklearn.compose as sc", True),
+                        ("import lightning as L", True),
+                        ("from sklearn import composer", False),
+                        ("from sklearn import ensemble  # compose", False),
+                        ("from sklearn import pipeline", False)):
+        assert bool(imports_re.search(line)) is found, line
+
+
+def test_a_flag_bound_to_a_threshold_comparison_gates_where_it_is_checked():
+    from mlscorecard.engine.python_libcst import analyse_with_libcst
+
+    code = textwrap.dedent("""
+        def is_model_accepted(metrics, lo, hi):
+            metric_value = metrics["r2"]
+            accepted = lo <= metric_value <= hi
+            return accepted, "message"
+
+        def main():
+            accepted, message = is_model_accepted(load(), 0.4, 1.0)
+            if not accepted:
+                raise ModelNotAcceptedError(message)
+            ok = True
+            if not ok:
+                raise SystemExit(1)
+            passed = score > 0.9
+            assert passed
+    """)
+    for got in (analyse_python("scripts/acceptance.py", code, EVERYTHING),
+                analyse_with_libcst("scripts/acceptance.py", code, EVERYTHING)):
+        assert [(g[0], g[1], g[2]) for g in got["gates"]] == [(9, "metric_value", "main"), (15, "score", "main")]

@@ -80,3 +80,18 @@ def test_robustness_total_and_bands():
         "not ready", "not ready", "adequate but will fail at scale", "adequate but will fail at scale",
         "robust", "robust", "best in class", "best in class",
     ]
+
+
+def test_a_quality_check_ci_runs_gates_serving_only_where_something_is_served_or_released():
+    check = ml("infra-4", "automated", rule="quality-gates/behavioural-test")
+    alone = score_all(HEUR, [check], {"history"})["ml-test-score"].items["infra-4"]
+    assert alone.level == "manual" and "gates nothing" in alone.reason
+    deploy = rob("operations.ci-cd", 3, rule="ci/deploys-from-ci", automated=True)
+    served = score_all(HEUR, [check, deploy], {"history"})["ml-test-score"].items["infra-4"]
+    assert served.level == "automated"
+    # a gate in the pipeline path is automated whatever CI does
+    step = Evidence("quality-gates/metric-gate", "pipelines/evaluate.py", 1, 0.5, "s", "infra-4", level="automated",
+                    automated_by="pipeline path")
+    assert score_all(HEUR, [step], {"history"})["ml-test-score"].items["infra-4"].level == "automated"
+    # other items are untouched
+    assert score_all(HEUR, [ml("infra-2", "automated")], {"history"})["ml-test-score"].items["infra-2"].level == "automated"

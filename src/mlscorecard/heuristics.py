@@ -333,6 +333,9 @@ def load_heuristics(directory: str | None = None) -> Heuristics:
                 missing = [rid for rid in group if rid not in seen]
                 if missing:
                     raise HeuristicsError(f"{rubric.id} item {item['id']}: requires_for_4 names unknown rules {missing}")
+            missing = [rid for rid in item.get("ci_automation_needs_any") or [] if rid not in seen]
+            if missing:
+                raise HeuristicsError(f"{rubric.id} item {item['id']}: ci_automation_needs_any names unknown rules {missing}")
     return Heuristics(rubrics=rubrics, rules=rules, digest=digest, contexts=contexts, directory=str(base))
 
 

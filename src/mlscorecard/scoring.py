@@ -2,7 +2,8 @@
 
 ML Test Score (seed 000): an item's level is the highest level among its evidence
 (none without evidence); points 0/1/2; a section is the sum of its items; the final score is
-the minimum over the four sections.
+the minimum over the four sections. An item's `ci_automation_needs_any` (rule ids) keeps evidence
+that only CI automates at manual unless the audit found one of those rules.
 
 Robustness (seed 004): each rule declares the score its evidence alone shows (1 trace,
 2 partial, 3 solid). An item takes the highest; evidence from `breadth_rules` or more distinct
@@ -19,6 +20,7 @@ none 0.0). `needs_confirmation` when the item is invisible to static analysis or
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from .heuristics import Heuristics, Rubric
 from .model import LEVEL_POINTS, LEVELS, Evidence, ItemResult, RubricResult
@@ -64,11 +66,28 @@ def _absence(item: dict, sources: set[str]) -> tuple[float, str]:
     return ABSENCE_CONFIDENCE[item["visibility"]], "no evidence found"
 
 
+def _ci_only(e: Evidence) -> bool:
+    """Automated by a CI configuration, not by running in the serving or pipeline path."""
+    return bool(e.automated_by) and not e.automated_by.endswith(" path")
+
+
+def _demote_ci_only(ev: list[Evidence], needs: list[str], rules_found: set[str]) -> tuple[list[Evidence], str]:
+    """An item's `ci_automation_needs_any`: a check CI runs is automated only when the audit also
+    found one of these rules (a model validated before serving needs something that serves or
+    releases it). Otherwise such evidence counts as manual."""
+    if not needs or rules_found.intersection(needs) or not any(_ci_only(e) for e in ev):
+        return ev, ""
+    out = [replace(e, level="manual", automated_by=None) if _ci_only(e) and e.level == "automated" else e for e in ev]
+    return out, "; CI runs it, but nothing is served or released automatically, so it gates nothing"
+
+
 def score_ml_test(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -> RubricResult:
     grouped = _by_item([e for e in evidence if e.item in rubric.items and e.level])
+    rules_found = {e.rule for e in evidence}
     items: dict[str, ItemResult] = {}
     for item_id, item in rubric.items.items():
         ev = grouped.get(item_id, [])
+        ev, demoted = _demote_ci_only(ev, item.get("ci_automation_needs_any") or [], rules_found)
         if ev:
             level = max((e.level for e in ev), key=LEVELS.index)
             confidence = _combine([e.confidence for e in ev if e.level == level])
@@ -76,6 +95,7 @@ def score_ml_test(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -
             reason = f"{len(ev)} piece(s) of evidence from {len({e.rule for e in ev})} rule(s)"
             if runners:
                 reason += f"; run without a person by {', '.join(runners)}"
+            reason += demoted
         else:
             level = "none"
             confidence, reason = _absence(item, sources)

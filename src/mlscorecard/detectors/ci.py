@@ -43,7 +43,8 @@ MAX_DEPTH = 4
 _WRAPPERS = {
     ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
 }
-_SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command"}
+# `then make test`, `do pytest $d`: the command after a shell keyword of an if/for split at `;`
+_SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command", "then", "else", "do"}
 _PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$"
                          # the interpreter in a variable: $PYTHON, ${PYTHON_BIN}, $(PYTHON_INTERPRETER)
                          r"|^\$(\w*PYTHON\w*|\{\w*PYTHON\w*\}|\(\w*PYTHON\w*\))$", re.I)
@@ -210,13 +211,27 @@ class _CommandReader:
 
     def _follow(self, text: str, cwd: str, depth: int) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
+        shell_vars: dict[str, str] = {}  # `CMD="python -m pytest tests"` earlier in the same snippet
         for command in split_commands(text):
             command = _UNRESOLVED_EXPR.sub("__expr__", command)  # ${{ env.X }} left over: one opaque word
+            if shell_vars and "$" in command:
+                command = _SHELL_REF.sub(lambda m: shell_vars.get(m.group(1) or m.group(2), m.group(0)), command)
             try:
                 argv = shlex.split(command, comments=True)
             except ValueError:
                 argv = command.split()
+            if argv[:1] == ["export"]:
+                argv = argv[1:]
             if not argv:
+                continue
+            if all(_ASSIGN_RE.match(a) for a in argv):
+                for a in argv:
+                    name, _, value = a.partition("=")
+                    if len(value) <= 500:
+                        shell_vars[name] = value
+                continue
+            if argv[0] == "eval" and len(argv) > 1:  # `eval "$command"`: the command the variable holds
+                out.extend(self.executions(" ".join(argv[1:]), cwd, depth + 1))
                 continue
             if argv[0] == "cd" and len(argv) > 1:
                 cwd = _join(cwd, argv[1])
@@ -269,7 +284,7 @@ class _CommandReader:
         if prog == "make":
             return self._make(argv[1:], cwd, depth)
         if prog == "tox":
-            return self._tox(cwd, depth)
+            return self._tox(cwd, depth, argv[1:])
         if prog in ("anyscale", "az") and depth < MAX_DEPTH:
             found = self._job_file(prog, argv[1:], cwd, depth)
             if found or prog == "anyscale":
@@ -360,16 +375,45 @@ class _CommandReader:
 
     def _collect(self, targets: list[str], ignores: list[str], accept, suffix: str = ".py") -> list[str]:
         found: set[str] = set()
+        targets = list(targets)  # grows by what a target with variables can name
         for t in targets:
             if self.snap.exists(t):
                 if t.endswith(suffix):
                     found.add(t)
+                continue
+            if "$" in t:
+                targets.extend(self._variable_paths(t))
                 continue
             for p in self.snap.under(t):
                 if p.endswith(suffix) and accept(p):
                     if not any(p == i or p.startswith(i.rstrip("/") + "/") for i in ignores):
                         found.add(p)
         return sorted(found)
+
+    _PATH_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_]\w*\}|\([A-Za-z_]\w*\)|[A-Za-z_]\w*)")
+
+    def _variable_paths(self, target: str) -> list[str]:
+        """The directories and files a path with unresolved variables can name
+        (`tests/${PIPELINE_TEMPLATE}/training`: tests/xgboost/training, tests/tensorflow/training),
+        each variable standing for one path segment; none when a variable is the whole first
+        segment (`$DIR/tests` could be anywhere)."""
+        parts = target.split("/")
+        if not parts or self._PATH_VARIABLE.fullmatch(parts[0]) or "__expr__" in target:
+            return []
+        if not all(self._PATH_VARIABLE.sub("", part) == part or self._PATH_VARIABLE.fullmatch(part)
+                   for part in parts):
+            return []  # a variable inside a name (`test_$X.py`) is not followed
+        out: set[str] = set()
+        first_var = next(i for i, part in enumerate(parts) if self._PATH_VARIABLE.fullmatch(part))
+        prefix = "/".join(parts[:first_var])
+        depth = len(parts)
+        for p in self.snap.under(prefix):
+            got = p.split("/")
+            if len(got) < depth:
+                continue
+            if all(self._PATH_VARIABLE.fullmatch(want) or want == have for want, have in zip(parts, got)):
+                out.add("/".join(got[:depth]))
+        return sorted(out)
 
     def _testpaths(self, cwd: str) -> list[str]:
         if cwd in self._pytest_cfg:
@@ -429,6 +473,7 @@ class _CommandReader:
     def _make(self, args: list[str], cwd: str, depth: int) -> list[tuple[str, str]]:
         makefile = None
         targets = []
+        overrides: dict[str, str] = {}
         skip = False
         for i, a in enumerate(args):
             if skip:
@@ -441,7 +486,12 @@ class _CommandReader:
                 if a == "-C" and i + 1 < len(args):
                     cwd = _join(cwd, args[i + 1])
                 continue
-            if a.startswith("-") or "=" in a:
+            if a.startswith("-"):
+                continue
+            if "=" in a:  # `make e2e-tests pipeline=training`: a variable the recipes read
+                name, _, value = a.partition("=")
+                if _ASSIGN_RE.match(a):
+                    overrides[name] = value
                 continue
             targets.append(a)
         makefile = makefile or next((p for p in (_join(cwd, "Makefile"), _join(cwd, "makefile"), _join(cwd, "GNUmakefile")) if self.snap.exists(p)), None)
@@ -451,7 +501,7 @@ class _CommandReader:
         if text is None:
             return []
         rules = parse_makefile(text)
-        variables = makefile_variables(text)
+        variables = {**makefile_variables(text), **overrides}
         if not targets and rules:
             targets = [next(iter(rules))]
         out: list[tuple[str, str]] = []
@@ -465,7 +515,7 @@ class _CommandReader:
             deps, recipe = rules[t]
             todo.extend(deps)
             for line in recipe:
-                line = expand_make_variables(line.lstrip("@-+ "), variables)
+                line = expand_make_variables(line.lstrip("@-+ "), variables).replace("$$", "$")
                 out.extend(self.executions(line, cwd, depth + 1))
         return out
 
@@ -551,8 +601,25 @@ class _CommandReader:
             job_cwd = _join(posixpath.dirname(path), data[code_key])
         return [(path, f"{prog} job"), *self.executions(data[key], job_cwd, depth + 1)]
 
-    def _tox(self, cwd: str, depth: int) -> list[tuple[str, str]]:
-        path = _join(cwd, "tox.ini")
+    def _tox(self, cwd: str, depth: int, args: list[str] = ()) -> list[tuple[str, str]]:
+        """The commands of the environments `tox` runs: those `-e` names, else the envlist,
+        else every environment; an environment without commands of its own has [testenv]'s."""
+        selected: list[str] = []
+        config = "tox.ini"
+        args = list(args)
+        for i, a in enumerate(args):
+            value = None
+            if a in ("-e", "--env") and i + 1 < len(args):
+                value = args[i + 1]
+            elif a.startswith(("-e=", "--env=")):
+                value = a.split("=", 1)[1]
+            elif a.startswith("-e") and len(a) > 2 and not a.startswith("-e="):
+                value = a[2:]
+            elif a == "-c" and i + 1 < len(args):
+                config = args[i + 1]
+            if value:
+                selected.extend(v.strip() for v in value.split(",") if v.strip())
+        path = _join(cwd, config)
         text = self.snap.read_text(path) if self.snap.exists(path) else None
         if not text:
             return []
@@ -562,14 +629,21 @@ class _CommandReader:
         except configparser.Error as exc:
             self.snap.warn(path, f"cannot read tox settings: {str(exc).splitlines()[0]}")
             return []
+        envs = [sec[len("testenv:"):] for sec in parser.sections() if sec.startswith("testenv:")]
+        if not selected or "ALL" in selected or any("$" in v or "{" in v for v in selected):
+            envlist = parser.get("tox", "envlist", fallback="") if parser.has_section("tox") else ""
+            selected = [v.strip() for v in re.split(r"[\s,]+", envlist) if v.strip()]
+            if not selected or any("{" in v for v in selected):  # factor expansions: not worked out
+                selected = envs or ["py"]
+        base = parser.get("testenv", "commands", fallback="") if parser.has_section("testenv") else ""
         out: list[tuple[str, str]] = []
-        for section in parser.sections():
-            if section == "testenv" or section.startswith("testenv:"):
-                commands = parser.get(section, "commands", fallback="")
-                commands = re.sub(r"\{posargs[^}]*\}|\{[a-z_]+\}", "", commands)
-                out.extend(self.executions(commands, cwd, depth + 1))
+        for name in dict.fromkeys(selected):
+            section = f"testenv:{name}"
+            commands = parser.get(section, "commands", fallback=base) if parser.has_section(section) else base
+            commands = commands.replace("{toxinidir}/", "").replace("{toxinidir}", ".")
+            commands = re.sub(r"\{posargs[^}]*\}|\{[a-z_]+\}", "", commands)
+            out.extend(self.executions(commands, cwd, depth + 1))
         return out
-
 
 def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
     """target -> (prerequisites, recipe lines); enough of make to follow test targets."""
@@ -641,6 +715,7 @@ def _drop_options(args: list[str], with_value: frozenset[str]) -> list[str]:
 
 
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
+_SHELL_REF = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
 
 # Task runners: program -> its tasks' commands (detectors/tasks.py)
 _TASK_RUNNERS = {
@@ -796,9 +871,29 @@ def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth, values=None
         uses = step.get("uses")
         if isinstance(uses, str):
             wf.steps.append(Step(path, step.line_of("uses"), f"uses: {uses}"))
+            wrapped = _wrapped_command(uses, step.get("with"))
+            if wrapped is not None:
+                wd = step.get("working-directory") if isinstance(step.get("working-directory"), str) else job_wd
+                add_command(wf, facts, reader, path, step["with"].line_of(wrapped[0]), substitute(wrapped[1], values), wd)
             if uses.startswith("./") and depth < MAX_DEPTH:
                 _read_local_action(snap, posixpath.normpath(uses[2:]), wf, reader, facts, depth + 1,
                                    _with_values(step.get("with"), values))
+
+
+# Actions that run a shell command given as an input (retry wrappers): `uses: nick-fields/retry@v3`
+# `with: {command: pytest}`, `uses: ultralytics/actions/retry@main` `with: {run: docker push ...}`
+_COMMAND_ACTION_RE = re.compile(r"(^|/)(retry|wretry\.action|retry-action)(@|/|$)", re.I)
+
+
+def _wrapped_command(uses: str, inputs) -> tuple[str, str] | None:
+    """(input name, command) of an action that runs a command given in its inputs."""
+    if not isinstance(inputs, LineDict) or not _COMMAND_ACTION_RE.search(uses.split("@", 1)[0] + "@"):
+        return None
+    for key in ("run", "command"):
+        value = inputs.get(key)
+        if isinstance(value, str) and value.strip():
+            return key, value
+    return None
 
 
 def add_command(wf: Workflow, facts: CIFacts, reader: "_CommandReader", path: str, line: int, text: str,
@@ -905,26 +1000,48 @@ def _local_imports(snap: Snapshot, path: str, text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+RUN_BY = "run by "  # the `how` of a script a CI-run dispatcher imports and calls main() of
+_CALLS_MAIN_RE = re.compile(r"\.main\(")
+_DEFINES_MAIN_RE = re.compile(r"^def main\(", re.M)
+
+
 def _imported_by_scripts(snap: Snapshot, facts: CIFacts) -> None:
     """The repository modules that an automated CI job's script imports (one level): their code
     runs with the script, as a check in evaluate.py runs when CI runs train.py, which calls it.
-    Recorded with how = "imported by <script>" so rules about what CI runs directly skip them."""
+    Recorded with how = "imported by <script>" so rules about what CI runs directly skip them.
+
+    A dispatcher (`run.py pipeline` importing scripts/pipeline.py and calling its main()) runs
+    the scripts it imports: a module that defines main(), imported by a script that calls
+    `.main(`, is recorded as run (how = "run by <script>"), and its own imports are followed."""
     added: dict[str, list[Execution]] = {}
-    for path, executions in list(facts.executions.items()):
-        if not path.endswith(".py") or is_test_path(path):
+    todo = list(facts.executions.items())
+    seen_scripts: set[str] = set()
+    while todo:
+        path, executions = todo.pop(0)
+        if not path.endswith(".py") or is_test_path(path) or path in seen_scripts:
             continue
         live = [e for e in executions if not e.manual and e.wf.automated and not e.how.startswith(IMPORTED_BY)]
         if not live:
             continue
+        seen_scripts.add(path)
         text = snap.read_text(path)
         if not text or len(text) > 1_000_000:
             continue
+        dispatches = live[0].how.startswith(RUN_BY) is False and bool(_CALLS_MAIN_RE.search(text))
         for module in _local_imports(snap, path, text):
             if module == path or module in facts.executions or is_test_path(module):
                 continue
             ex = live[0]
-            added.setdefault(module, []).append(Execution(module, ex.wf, ex.line, IMPORTED_BY + path, False,
-                                                          ex.step_path))
+            if dispatches and module not in added:
+                body = snap.read_text(module) or ""
+                if _DEFINES_MAIN_RE.search(body):
+                    run = Execution(module, ex.wf, ex.line, RUN_BY + path, False, ex.step_path)
+                    added.setdefault(module, []).append(run)
+                    todo.append((module, [run]))
+                    continue
+            if module not in added or not any(e.how.startswith(RUN_BY) for e in added[module]):
+                added.setdefault(module, []).append(Execution(module, ex.wf, ex.line, IMPORTED_BY + path, False,
+                                                              ex.step_path))
     for module, executions in added.items():
         facts.executions.setdefault(module, []).extend(executions)
 

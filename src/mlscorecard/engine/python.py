@@ -20,8 +20,8 @@ The facts of one file are a JSON-able dict:
   the result, directly or through a variable);
 - ``tests``/``meaningful_tests`` and ``test_functions`` (``[name, line, asserts something real,
   parameter names]``): a placeholder such as ``assert print() is None`` asserts nothing real;
-- ``gates``: ``[line, metric word or None]`` for threshold checks that raise or exit (outside
-  tests); ``defines``: top-level function names;
+- ``gates``: ``[line, metric word or None, enclosing function or None]`` for threshold checks
+  that raise or exit (outside tests); ``defines``: top-level function names;
 - or ``{"error": message}`` when the file cannot be analysed.
 """
 
@@ -483,12 +483,17 @@ class _Visitor(ScopeBook):
         self.imports: set[tuple[str, int]] = set()
         self.uses: list[dict[str, Any]] = []
         self.depth = 0  # functions entered
+        self.functions: list[str] = []  # names of the functions entered, innermost last
         self.scopes: list[Scope] = [Scope()]
         self.tests = 0
         self.test_functions: list[list[Any]] = []  # [name, line, meaningful, params]
         self._open_tests: list[list[Any]] = []
         self.defines: list[str] = []
         self.gates: list[list[Any]] = []
+        # `accepted = lo <= value <= hi` ... `if not accepted: raise`: names bound to a threshold
+        # comparison (and functions returning one) stand for it in a later check
+        self.flag_names: dict[str, str | None] = {}
+        self.flag_functions: dict[str, str | None] = {}
         self.handlers = {
             ast.Import: self._import, ast.ImportFrom: self._import_from, ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function, ast.ClassDef: self._class, ast.Assert: self._assert,
@@ -534,7 +539,30 @@ class _Visitor(ScopeBook):
 
     def _value(self, node: ast.Expr | ast.Return) -> None:
         if node.value is not None:
+            if node.__class__ is ast.Return and self.functions and self.flag_names:
+                for name in target_names(node.value):
+                    if name in self.flag_names:
+                        self.flag_functions[self.functions[-1]] = self.flag_names[name]
+                        break
             self._expression(node.value)
+
+    def _flag(self, value: ast.expr) -> tuple[bool, str | None]:
+        """Whether an assigned value is a threshold comparison (or a call of a local function
+        that returns one), and its metric word."""
+        if isinstance(value, ast.Compare):
+            return threshold(value)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in self.flag_functions:
+            return True, self.flag_functions[value.func.id]
+        return False, None
+
+    def _threshold_or_flag(self, test: ast.expr) -> tuple[bool, str | None]:
+        has_threshold, word = threshold(test)
+        if not has_threshold and self.flag_names:
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test = test.operand
+            if isinstance(test, ast.Name) and test.id in self.flag_names:
+                return True, self.flag_names[test.id]
+        return has_threshold, word
 
     # imports -------------------------------------------------------------------------
     def _import(self, node: ast.Import) -> None:
@@ -566,6 +594,7 @@ class _Visitor(ScopeBook):
         if not self.depth:
             self.defines.append(name)
         self.depth += 1
+        self.functions.append(name)
         self.scopes.append(Scope())
         is_test = name.startswith("test")
         if is_test:
@@ -582,6 +611,7 @@ class _Visitor(ScopeBook):
             self._expression(node.returns)
         self._statements(node.body)
         self.depth -= 1
+        self.functions.pop()
         self._close_scope()
         if is_test:
             self._open_tests.pop()
@@ -617,9 +647,9 @@ class _Visitor(ScopeBook):
         if self._open_tests and not self._open_tests[-1][2] and references_code(node.test):
             self._mark_assertion()
         if not self.in_test_file:
-            has_threshold, word = threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold:
-                self.gates.append([node.lineno, word])
+                self.gates.append([node.lineno, word, self.functions[-1] if self.functions else None])
         self._expression(node.test, checked=True)
         if node.msg is not None:
             self._expression(node.msg, checked=True)
@@ -629,9 +659,9 @@ class _Visitor(ScopeBook):
         if self.tests_only:  # no gate in a test file, no use to mark as checked
             self._expression(node.test)
         elif raises(node.body) or (node.orelse and not isinstance(node.orelse[0], ast.If) and raises(node.orelse)):
-            has_threshold, word = threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold and not self.in_test_file:
-                self.gates.append([node.lineno, word])
+                self.gates.append([node.lineno, word, self.functions[-1] if self.functions else None])
             self._expression(node.test, checked=True)
         else:
             self._expression(node.test)
@@ -652,11 +682,19 @@ class _Visitor(ScopeBook):
 
     # assignments: which names hold the result of a recorded use -------------------------------
     def _assign(self, node: ast.Assign) -> None:
-        if self.tests_only:
+        if self.tests_only:  # a test file: no flag, no gate, no use
             for target in node.targets:
                 self._expression(target)
             self._expression(node.value)
             return
+        if not self.in_test_file:
+            is_flag, word = self._flag(node.value)
+            for target in node.targets:
+                for name in target_names(target):
+                    if is_flag:
+                        self.flag_names[name] = word
+                    else:
+                        self.flag_names.pop(name, None)
         for target in node.targets:
             parts = dotted(target)
             q = self.resolve(parts) if parts and len(parts) > 1 else None

@@ -74,7 +74,9 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         self.test_meaning: list[bool] = []  # per test function, in order of definition
         self._open_tests: list[int] = []  # indexes into test_meaning of the tests being visited
         self.defines: list[str] = []
-        self.gates: list[tuple[cst.CSTNode, str | None]] = []  # threshold checks that raise/exit
+        self.gates: list[tuple[cst.CSTNode, str | None, str | None]] = []  # threshold checks that raise/exit
+        self.flag_names: dict[str, str | None] = {}  # as engine/python.py: `accepted = lo <= v <= hi`
+        self.flag_functions: dict[str, str | None] = {}
         self.check_depth = 0
         self.assign_names: list[set[str]] = []
         self.assign_start: list[int] = []
@@ -159,9 +161,9 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
             self._mark_assertion()
         self.check_depth += 1
         if not self.in_test_file:
-            has_threshold, word = _threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold:
-                self.gates.append((node, word))
+                self.gates.append((node, word, self.func_stack[-1] if self.func_stack else None))
 
     def leave_Assert(self, original_node: cst.Assert) -> None:
         self.check_depth -= 1
@@ -171,9 +173,9 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         self.assert_call_stack.append(gate)
         if gate:
             self.check_depth += 1
-            has_threshold, word = _threshold(node.test)
+            has_threshold, word = self._threshold_or_flag(node.test)
             if has_threshold and not self.in_test_file:
-                self.gates.append((node, word))
+                self.gates.append((node, word, self.func_stack[-1] if self.func_stack else None))
 
     def leave_If_test(self, node: cst.If) -> None:
         if self.assert_call_stack.pop():
@@ -210,7 +212,38 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
             for name in _target_names(target.target):
                 scope.pending.setdefault(name, set()).update(produced)
 
+    def _flag(self, value: cst.BaseExpression) -> tuple[bool, str | None]:
+        if isinstance(value, cst.Comparison):
+            return _threshold(value)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in self.flag_functions:
+            return True, self.flag_functions[value.func.value]
+        return False, None
+
+    def _threshold_or_flag(self, test: cst.BaseExpression) -> tuple[bool, str | None]:
+        has_threshold, word = _threshold(test)
+        if not has_threshold and self.flag_names:
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test = test.expression
+            if isinstance(test, cst.Name) and test.value in self.flag_names:
+                return True, self.flag_names[test.value]
+        return has_threshold, word
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None and self.func_stack and self.flag_names:
+            for name in _target_names(node.value):
+                if name in self.flag_names:
+                    self.flag_functions[self.func_stack[-1]] = self.flag_names[name]
+                    break
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.in_test_file:
+            is_flag, word = self._flag(node.value)
+            for target in node.targets:
+                for name in _target_names(target.target):
+                    if is_flag:
+                        self.flag_names[name] = word
+                    else:
+                        self.flag_names.pop(name, None)
         for target in node.targets:
             parts = _dotted(target.target)
             q = self.resolve(parts) if parts and len(parts) > 1 else None
@@ -368,6 +401,6 @@ def analyse_with_libcst(path: str, source: str, interest: _Interest) -> dict[str
             [name, line_of(node), meaningful, params]
             for (name, node, params), meaningful in zip(visitor.test_functions, visitor.test_meaning)
         ],
-        "gates": [[line_of(node), word] for node, word in visitor.gates],
+        "gates": [[line_of(node), word, func] for node, word, func in visitor.gates],
         "defines": visitor.defines,
     }

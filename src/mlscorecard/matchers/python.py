@@ -122,19 +122,30 @@ def match_python_test_function(rule, f: FileView) -> list[Finding]:
     return out
 
 
-@register("python-gate", "file", {"calls", "how", "words", "any_threshold", "keywords", "any_keywords", *CONTEXT_KEYS})
+@lru_cache(maxsize=64)
+def _function_re(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+@register("python-gate", "file", {"calls", "how", "words", "any_threshold", "keywords", "any_keywords",
+                                  "not_functions", *CONTEXT_KEYS})
 def match_python_gate(rule, f: FileView) -> list[Finding]:
-    """A comparison on a metric that raises or exits (a gate), in a file that also uses `calls`."""
+    """A comparison on a metric that raises or exits (a gate), in a file that also uses `calls`;
+    `not_functions` (a regex) leaves out the gates inside functions so named (model loading in
+    a scorer's `init` is no check on the request)."""
     m = rule.match
     pf = f.python
     if pf is None or "error" in pf:
         return []
     gates = [g for g in pf.get("gates", []) if m.get("any_threshold") or g[1]]
+    if m.get("not_functions"):
+        skip = _function_re(m["not_functions"])
+        gates = [g for g in gates if not (len(g) > 2 and g[2] and skip.search(g[2]))]
     if not gates:
         return []
     if m.get("calls") and not any(use_matches(u, {**m, "asserted": False}) for u in pf["uses"]):
         return []
-    line, word = gates[0]
+    line, word = gates[0][0], gates[0][1]
     what = f"a check on {word}" if word else "a threshold check"
     return [f.finding(rule, line, f"{rule.summary}: {what} stops the run or the request")]
 
@@ -213,7 +224,12 @@ def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
         imports_re = None
         if crit.get("imports_any"):
             alternatives = "|".join(re.escape(n) for n in crit["imports_any"])
-            imports_re = re.compile(rf"^\s*(?:from|import)\s+(?:{alternatives})\b", re.M)
+            # a submodule imported from its parent counts too: `from sklearn import compose`
+            # imports sklearn.compose
+            submodules = "".join(
+                rf"|from\s+{re.escape(parent)}\s+import\s+[^\n#]*?\b{re.escape(leaf)}\b(?!\.)"
+                for parent, _, leaf in (n.rpartition(".") for n in crit["imports_any"]) if parent)
+            imports_re = re.compile(rf"^\s*(?:(?:from|import)\s+(?:{alternatives})\b{submodules})", re.M)
         # searched in each name the module defines (DEFINED_NAME_RE), not in its whole text
         defines_re = re.compile(crit["defines_regex"], re.I) if crit.get("defines_regex") else None
         out.append((path_re, imports_re, defines_re))
