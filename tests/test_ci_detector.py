@@ -226,3 +226,36 @@ def test_scripts_a_dispatcher_imports_and_calls_main_of_run_with_their_imports()
     assert ci.automated_by("lib/steps.py").how == "imported by scripts/pipeline.py"
     assert ci.automated_by("lib/log.py").how == "imported by run.py"
     assert ci.automated_by("scripts/helpers.py") is None
+
+
+def test_an_azure_ml_pipeline_job_runs_every_steps_command_inline_or_by_component():
+    src = {f"data-science/src/{n}.py": "" for n in ("prep", "train", "evaluate", "register")}
+    files = {
+        **src,
+        "mlops/azureml/train/pipeline.yml": textwrap.dedent("""
+            $schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+            type: pipeline
+            jobs:
+              prep:
+                type: command
+                component: ./prep.yml
+              train:
+                type: command
+                code: ../../../data-science/src
+                command: >-
+                  python train.py --data ${{inputs.data}} --model ${{outputs.model}}
+              evaluate:
+                component: file:./components/evaluate.yml
+              register:
+                component: azureml:register_model:1
+            """),
+        "mlops/azureml/train/prep.yml": "type: command\ncode: ../../../data-science/src\ncommand: python prep.py\n",
+        "mlops/azureml/train/components/evaluate.yml": "code: ../../../../data-science/src\ncommand: python evaluate.py\n",
+        ".github/workflows/train.yml": workflow("az ml job create --file mlops/azureml/train/pipeline.yml --stream",
+                                                on="{schedule: [{cron: '0 0 * * 0'}]}"),
+    }
+    got = executed(files)
+    assert sorted(p for p in got if p.endswith(".py")) == ["data-science/src/evaluate.py", "data-science/src/prep.py",
+                                                           "data-science/src/train.py"]  # not the registered one
+    assert {"mlops/azureml/train/pipeline.yml", "mlops/azureml/train/prep.yml",
+            "mlops/azureml/train/components/evaluate.yml"} <= set(got)

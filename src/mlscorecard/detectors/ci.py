@@ -586,20 +586,58 @@ class _CommandReader:
         if not spec:
             return []
         path = _join(cwd, spec)
-        text = self.snap.read_text(path) if self.snap.exists(path) else None
-        if not text:
+        data = self._spec(path)
+        if data is None:
             return []
-        try:
-            data = load_yaml(text)
-        except YamlError as exc:
-            self.snap.warn(path, str(exc))
-            return []
-        if not isinstance(data, dict) or not isinstance(data.get(key), str):
+        if prog == "az" and isinstance(data.get("jobs"), dict):  # a pipeline job: each step's command
+            return self._azure_pipeline(path, data, depth)
+        if not isinstance(data.get(key), str):
             return []
         job_cwd = cwd
         if code_key and isinstance(data.get(code_key), str):
             job_cwd = _join(posixpath.dirname(path), data[code_key])
         return [(path, f"{prog} job"), *self.executions(data[key], job_cwd, depth + 1)]
+
+    def _spec(self, path: str) -> dict | None:
+        text = self.snap.read_text(path) if self.snap.exists(path) else None
+        if not text:
+            return None
+        try:
+            data = load_yaml(text)
+        except YamlError as exc:
+            self.snap.warn(path, str(exc))
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _azure_pipeline(self, path: str, data: dict, depth: int) -> list[tuple[str, str]]:
+        """An Azure ML pipeline job (`type: pipeline`, `jobs:`): every step runs its `command` in
+        its `code` folder, given inline or by a component file in the repository (`component:
+        ./train.yml` or `file:./train.yml`; a registered `azureml:` component is not here);
+        a step that is itself a pipeline component is followed the same way."""
+        out: list[tuple[str, str]] = [(path, "az ml pipeline job")]
+        here = posixpath.dirname(path)
+        for step in data["jobs"].values():
+            if not isinstance(step, dict):
+                continue
+            spec, spec_path = step, path
+            component = step.get("component")
+            if isinstance(component, str) and not component.startswith("azureml:"):
+                spec_path = _join(here, component.removeprefix("file:"))
+                loaded = self._spec(spec_path) if depth < MAX_DEPTH else None
+                if loaded is None:
+                    continue
+                out.append((spec_path, "az ml component"))
+                if isinstance(loaded.get("jobs"), dict):
+                    out.extend(self._azure_pipeline(spec_path, loaded, depth + 1)[1:])
+                    continue
+                spec = {**loaded, **{k: v for k, v in step.items() if k in ("command", "code")}}
+            if not isinstance(spec.get("command"), str):
+                continue
+            code = spec.get("code")
+            base = posixpath.dirname(spec_path)
+            job_cwd = _join(base, code.removeprefix("file:")) if isinstance(code, str) and not code.startswith("azureml:") else base
+            out.extend(self.executions(spec["command"], job_cwd, depth + 1))
+        return out
 
     def _tox(self, cwd: str, depth: int, args: list[str] = ()) -> list[tuple[str, str]]:
         """The commands of the environments `tox` runs: those `-e` names, else the envlist,
