@@ -246,3 +246,22 @@ def test_files_that_only_mention_the_tool_are_not_its_reports(path, text):
     from mlscorecard.engine.files import own_report
 
     assert not own_report(path, text)
+
+
+def test_a_file_dressed_as_our_report_still_has_its_secrets_found(tmp_path):
+    key = "AK" + "IAQ7ZK3M9T2XW4PL8R"
+    (tmp_path / "train.py").write_text("import random\nrandom.seed(0)\n")
+    (tmp_path / "notes.md").write_text(f"# mlscorecard report: `x`\n\naws_access_key_id = {key}\n")
+    (tmp_path / "creds.json").write_text(f'{{\n  "tool": {{\n    "name": "mlscorecard",\n    "key": "{key}"\n  }}\n}}\n')
+    res = CliRunner().invoke(main, ["audit", str(tmp_path), "-q", "--no-cache", "--fail-on-problems",
+                                    "--format", "json", "-o", str(tmp_path / "out.json")])
+    assert res.exit_code == 1 and "notes.md" in res.stderr and "creds.json" in res.stderr
+    assert key not in (tmp_path / "out.json").read_text()
+
+
+@pytest.mark.parametrize("opening", ["\x1b[1mmlscorecard audit of /x (not a git repository)\x1b[0m\n",
+                                     "mlscorecard diff abc123..def456: does not move any score\n"])
+def test_coloured_terminal_reports_and_terminal_diffs_are_ours(opening):
+    from mlscorecard.engine.files import own_report
+
+    assert own_report("report.txt", opening + "more\n")

@@ -131,6 +131,7 @@ class ScanPlan:
                             tuple(frozenset(w[1:] for w in g if w.startswith("~")) for g in r.tokens), r.match)
                            for r in code_rules if r.tokens]
         self.vocabulary = frozenset(w for groups, _, _ in self.prefilters for g in groups for w in g)
+        self.unscreened = any(not r.tokens for r in code_rules if r.kind == "python-call")
         pieces = {p for _, subs, _ in self.prefilters for s in subs for p in s}
         # pre-filter words that count wherever they are: literal argument values (`.to("cuda")`),
         # which live in strings, and a gate rule's `words`, a plain text pre-screen ("threshold"
@@ -157,6 +158,9 @@ class ScanPlan:
         # contextual). The gates are the pre-filter's words again, so a rule that cannot match is
         # not called: a call rule needs all words of one of its groups in the code, a text rule
         # one of its literals; a code rule reads no path, a text rule only the paths it selects.
+        # rules whose findings count against the repository (a secret): they read every file
+        self.negative_rules = frozenset(r.id for r in self.file_rules
+                                        if r.kind == "secrets" or any(sup.cap is not None for sup in r.supports))
         self.rule_steps = [
             (r, kinds[r.kind].function, r.kind.startswith("python-"),
              tuple(frozenset(w.lower() for w in g if not w.startswith("~")) for g in r.tokens)
@@ -186,7 +190,10 @@ class ScanPlan:
         other code otherwise not at all (None)."""
         if self._calls_possible(path, source, ctx, found):
             return "calls"
-        return "tests" if is_test_path(path) else None
+        if not is_test_path(path):
+            return None
+        # a rule with no word to screen for (a project's `calls: ["*_seed"]`) may match anything
+        return "calls" if self.unscreened else "tests"
 
     def _calls_possible(self, path: str, source: str, ctx: frozenset[str], found: frozenset[str]) -> bool:
         allowed = self._groups_for.get(ctx)
@@ -267,11 +274,12 @@ def scan_plan(heur) -> ScanPlan:
     return held[1]
 
 
-# The openings of this tool's own reports (terminal, Markdown, a diff or PR comment; HTML's
-# title; JSON and SARIF name the tool in their first lines): a report written into the
-# repository (`audit . --format markdown -o gaps.md`) must not become evidence for the next audit.
+# The openings of this tool's own reports (terminal, coloured or not, and a diff's; Markdown, a
+# diff or PR comment; HTML's title; JSON and SARIF name the tool in their first lines): a report
+# written into the repository (`audit . --format markdown -o gaps.md`) must not become evidence
+# for the next audit.
 _OWN_REPORT_RE = re.compile(
-    r"\A(?:mlscorecard audit of |# mlscorecard report: |(?:<!--[^\n]*-->\s*)?#{1,3} mlscorecard: )"
+    r"\A(?:\x1b\[[0-9;]*m)*(?:mlscorecard (?:audit of|diff) |# mlscorecard report: |(?:<!--[^\n]*-->\s*)?#{1,3} mlscorecard: )"
     r"|\A<!doctype html>.{0,400}?<title>mlscorecard: "
     r"|\A\{\s*\n(?:[^\n]*\n){0,6}?\s*\"name\": \"mlscorecard\"", re.S | re.I)
 _CODE_OR_CONFIG = (*CODE_SUFFIXES, *CONFIG_SUFFIXES)
@@ -283,14 +291,15 @@ def own_report(path: str, text: str) -> bool:
 
 
 def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
-    """The per-file result: warnings, contexts, imports, Python facts, file-scope findings;
-    nothing for a report of this tool's own (own_report)."""
+    """The per-file result: warnings, contexts, imports, Python facts, file-scope findings; for a
+    report of this tool's own (own_report), only what the negative rules find."""
     plan.prepare()
     text, problem = decode_source(path, data)
     if problem:
         return {"warn": [problem]}
-    if own_report(path, text):
-        return {}
+    # a report of ours proves nothing, but anyone can write its first line: the rules that find
+    # what must not be there (committed secrets) still read it
+    own = own_report(path, text)
     out: dict[str, Any] = {}
     warnings: list[str] = []
     source = None
@@ -369,6 +378,8 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
     rows = []
     found_code_or_text = found_source if cells is not None else found_text
     for rule, function, code_only, groups, lits, selector, contextual in plan.rule_steps:
+        if own and rule.id not in plan.negative_rules:
+            continue
         if code_only:  # the cheapest test first: most files are not parsed
             if pf is None:
                 continue
