@@ -259,3 +259,11 @@ def test_an_azure_ml_pipeline_job_runs_every_steps_command_inline_or_by_componen
                                                            "data-science/src/train.py"]  # not the registered one
     assert {"mlops/azureml/train/pipeline.yml", "mlops/azureml/train/prep.yml",
             "mlops/azureml/train/components/evaluate.yml"} <= set(got)
+
+
+def test_an_azure_ml_pipeline_that_names_itself_is_followed_once():
+    steps = "".join(f"  s{i}:\n    component: ./p.yml\n" for i in range(25))
+    files = {"ml/train.py": "", "ml/p.yml": f"type: pipeline\njobs:\n{steps}  t:\n    command: python train.py\n"
+                                             "  inline:\n    component:\n      command: python train.py\n      code: .\n",
+             ".github/workflows/t.yml": workflow("az ml job create --file ml/p.yml")}
+    assert sorted(executed(files)) == ["ml/p.yml", "ml/train.py"]

@@ -187,6 +187,7 @@ class _CommandReader:
         self._followed: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._following: set[tuple[str, str]] = set()
         self._scripts: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (script, cwd): what it runs
+        self._specs: dict[str, dict | None] = {}  # job and component specs, by path
         self.actions_read: set[tuple[int, str, tuple]] = set()  # (workflow, action, inputs) already read
         self.unfollowed: set[str] = set()  # scripts a command runs that are not in the repository
 
@@ -590,7 +591,7 @@ class _CommandReader:
         if data is None:
             return []
         if prog == "az" and isinstance(data.get("jobs"), dict):  # a pipeline job: each step's command
-            return self._azure_pipeline(path, data, depth)
+            return self._azure_pipeline(path, data, depth, {path})
         if not isinstance(data.get(key), str):
             return []
         job_cwd = cwd
@@ -599,21 +600,25 @@ class _CommandReader:
         return [(path, f"{prog} job"), *self.executions(data[key], job_cwd, depth + 1)]
 
     def _spec(self, path: str) -> dict | None:
+        """A job or component spec (YAML mapping) in the repository, read once per audit."""
+        if path in self._specs:
+            return self._specs[path]
         text = self.snap.read_text(path) if self.snap.exists(path) else None
-        if not text:
-            return None
-        try:
-            data = load_yaml(text)
-        except YamlError as exc:
-            self.snap.warn(path, str(exc))
-            return None
-        return data if isinstance(data, dict) else None
+        data = None
+        if text:
+            try:
+                data = load_yaml(text)
+            except YamlError as exc:
+                self.snap.warn(path, str(exc))
+        self._specs[path] = data if isinstance(data, dict) else None
+        return self._specs[path]
 
-    def _azure_pipeline(self, path: str, data: dict, depth: int) -> list[tuple[str, str]]:
+    def _azure_pipeline(self, path: str, data: dict, depth: int, seen: set[str]) -> list[tuple[str, str]]:
         """An Azure ML pipeline job (`type: pipeline`, `jobs:`): every step runs its `command` in
-        its `code` folder, given inline or by a component file in the repository (`component:
-        ./train.yml` or `file:./train.yml`; a registered `azureml:` component is not here);
-        a step that is itself a pipeline component is followed the same way."""
+        its `code` folder, given inline, in an inline `component:` mapping, or by a component
+        file in the repository (`component: ./train.yml` or `file:./train.yml`; a registered
+        `azureml:` component is not here); a step that is itself a pipeline component is
+        followed the same way. Each file is followed once (`seen`: a pipeline may name itself)."""
         out: list[tuple[str, str]] = [(path, "az ml pipeline job")]
         here = posixpath.dirname(path)
         for step in data["jobs"].values():
@@ -621,14 +626,19 @@ class _CommandReader:
                 continue
             spec, spec_path = step, path
             component = step.get("component")
-            if isinstance(component, str) and not component.startswith("azureml:"):
+            if isinstance(component, dict):
+                spec = {**component, **{k: v for k, v in step.items() if k in ("command", "code")}}
+            elif isinstance(component, str) and not component.startswith("azureml:"):
                 spec_path = _join(here, component.removeprefix("file:"))
-                loaded = self._spec(spec_path) if depth < MAX_DEPTH else None
+                if spec_path in seen or depth >= MAX_DEPTH:
+                    continue
+                seen.add(spec_path)
+                loaded = self._spec(spec_path)
                 if loaded is None:
                     continue
                 out.append((spec_path, "az ml component"))
                 if isinstance(loaded.get("jobs"), dict):
-                    out.extend(self._azure_pipeline(spec_path, loaded, depth + 1)[1:])
+                    out.extend(self._azure_pipeline(spec_path, loaded, depth + 1, seen)[1:])
                     continue
                 spec = {**loaded, **{k: v for k, v in step.items() if k in ("command", "code")}}
             if not isinstance(spec.get("command"), str):
