@@ -600,3 +600,32 @@ def test_rules_filters_that_name_nothing_are_typos():
         res = cli("rules", *args)
         assert res.exit_code == 2 and said in res.stderr and len(res.stderr.strip().splitlines()) == 1, args
     assert cli("rules", "--item", "infra-1").exit_code == 0 and cli("rules", "--family", "seeds/").exit_code == 0
+
+
+def test_a_group_without_a_command_shows_its_help_not_an_error_line():
+    for args in ([], ["fleet"]):
+        res = cli(*args)
+        assert res.exit_code == 2 and "Commands:" in res.stderr.splitlines() and "error" not in res.stderr, args
+
+
+def test_a_projects_call_rule_without_a_word_to_screen_for_still_sees_test_files(repo_factory):
+    rule = textwrap.dedent("""
+        rules:
+          - id: custom/seeded-helper
+            title: a seeding helper
+            summary: seeded
+            match: {kind: python-call, calls: ["*_seed"]}
+            automation: never
+            supports:
+              ml-test-score:
+                - {item: infra-1, level: manual, confidence: 0.6}
+            examples:
+              positive: [{path: tests/test_x.py, code: "from helpers import set_seed\\ndef test_x():\\n    set_seed(1)\\n    assert run()\\n"}]
+              negative: [{path: tests/test_x.py, code: "def test_x():\\n    assert run()\\n"}]
+    """)
+    repo = repo_factory([{"subject": "init", "files": {
+        "tests/test_a.py": "from helpers import set_seed\ndef test_a():\n    set_seed(1)\n    assert run()\n", "ci/rules/house.yaml": rule,
+        "pyproject.toml": "[tool.mlscorecard]\nrules-dir = 'ci/rules'\n"}}])
+    res = cli("audit", str(repo), "--no-cache", "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    assert "custom/seeded-helper" in res.stdout

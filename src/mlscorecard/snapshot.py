@@ -194,6 +194,19 @@ class Snapshot:
         self._recorders: list[list[tuple[str, str]]] = []
 
     # ------------------------------------------------------------------ construction
+    @staticmethod
+    def reads_commits(path: str) -> bool:
+        """Whether `path` is a bare repository or the root of a checkout (what --committed,
+        --staged and --rev need), not a plain directory; an unusable path says so in open()."""
+        root = os.path.realpath(path)
+        if os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects")):
+            return True
+        try:
+            top = Git(root).text("rev-parse", "--show-toplevel").strip()
+        except (GitError, OSError):
+            return False
+        return bool(top) and os.path.realpath(top) == root
+
     @classmethod
     def open(cls, path: str, rev: str | None = None, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
              worktree: bool | str = False, only: list[str] | None = None) -> "Snapshot":

@@ -9,7 +9,7 @@ import click
 
 from ..audit import run_audit
 from ..reports import FORMATS, render
-from ..snapshot import DEFAULT_MAX_FILE_SIZE
+from ..snapshot import DEFAULT_MAX_FILE_SIZE, Snapshot
 from .common import EXIT_GATE_FAILED, die, guarded, paired_outputs, use_color, write_report
 
 SUFFIX = {"terminal": "txt", "markdown": "md", "json": "json", "html": "html", "sarif": "sarif"}
@@ -71,6 +71,9 @@ def audit(path, rev, committed, staged, formats, outputs, output_dir, config, is
         raise click.UsageError("--rev, --committed and --staged each choose what to read: give one")
     from ..progress import NoProgress, Progress
 
+    if committed and Path(path).is_dir() and not Snapshot.reads_commits(path):  # as --rev says: no commit to read
+        die(f"{path}: --committed needs a git repository, and this is a plain directory")
+
     progress = NoProgress() if quiet else Progress(sys.stderr, sys.stderr.isatty())
     overrides = {"exclude": exclude, "extend_exclude": extend_exclude, "disable": disable,
                  "fail_under": fail_under, "fail_under_robustness": fail_under_robustness,
@@ -79,8 +82,6 @@ def audit(path, rev, committed, staged, formats, outputs, output_dir, config, is
         path, rev, max_file_size=max_file_size, cache_dir=False if no_cache else cache_dir, jobs=jobs,
         confirmations=confirmations, worktree="staged" if staged else not committed, config=config,
         isolated=isolated, overrides=overrides, progress=progress), cleanup=progress.close)
-    if committed and result.source == "directory":  # what --rev says too: no commit to read
-        die(f"{path}: --committed needs a git repository, and this is a plain directory")
     settings, heur = result.settings, result.heuristics
     chosen = list(formats) or list(settings.format) or ["terminal"]
     if output_dir:
