@@ -184,7 +184,12 @@ def test_names_a_star_import_brings_resolve_to_a_module_a_rule_names():
         ClassificationQualityByClass()
         self.log_metric("x", 1)   # a method of an object: never from a star import
         unknown_thing()
+        def QualityByClass(fn):   # a function of this file, a parameter, builtins, dotted names: never
+            fn(print(len(df.head())))
+        QualityByClass(model.fit)
     """)
+    interest = _Interest(["evidently.*QualityByClass", "numpy.random.seed", "*.log_metric", "evidently.*",
+                          "numpy.random.*"], set())
     uses = [u["name"] for u in analyse_python("nb.py", code, interest)["uses"]]
     assert uses == ["numpy.random.seed", "evidently.metrics.ClassificationQualityByClass", "self.log_metric"]
     from mlscorecard.engine.python_libcst import analyse_with_libcst

@@ -178,3 +178,15 @@ def test_tests_only_walk_gives_the_full_walks_test_facts_on_real_test_suites():
         assert _tests_part(analyse_python(path, source, everything, tests_only=True)) == _tests_part(full), p
         meaningful += full.get("meaningful_tests", 0)
     assert meaningful > 300  # this project's own tests alone (some Pythons ship without Lib/test)
+
+
+def test_tests_only_walk_agrees_on_a_dotted_chain_too_long_to_be_a_name():
+    chain = "a" + "".join(f"\n    .b{i}.c{i}.d{i}" for i in range(180))  # 540 attributes on 181 short lines
+    everything = Interest(["*"], set())
+    for template in ("import os\ndef test_x():\n    assert os.path\n    x = ({chain}())\n",
+                     "import os\nclass T({chain}):\n    def test_x(self):\n        assert os.path\n",
+                     "import os\n@({chain})\ndef test_x():\n    assert os.path\n"):
+        source = template.format(chain=chain)
+        full = analyse_python("tests/test_x.py", source, everything)
+        assert "error" not in full and full["meaningful_tests"] == 1
+        assert _tests_part(analyse_python("tests/test_x.py", source, everything, tests_only=True)) == _tests_part(full)

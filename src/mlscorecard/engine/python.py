@@ -28,6 +28,7 @@ The facts of one file are a JSON-able dict:
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from functools import lru_cache
 import fnmatch
@@ -111,7 +112,9 @@ class Interest:
         # (`client.set_registered_model_alias(...)`, `model.partial_fit(...)`)
         methods = [g for g in self.globs if g.startswith("*.")]
         self._methods = re.compile("|".join(fnmatch.translate(g) for g in methods)) if methods else None
-        anchored = [g for g in self.globs if not g.startswith(("*", "?", "["))]
+        # globs a star import's names may meet: anchored at a module, with a name of their own
+        anchored = [g for g in self.globs if not g.startswith(("*", "?", "["))
+                    and g.rsplit(".", 1)[-1].strip("*?[]")]
         self._module_globs = re.compile("|".join(fnmatch.translate(g) for g in anchored)) if anchored else None
         # names recur across a repository (`torch.tensor`, `self.log`): each is matched once
         self._named: dict[str, bool] = {}
@@ -199,7 +202,10 @@ def literal(node: ast.expr) -> tuple[str, Any]:
     return "expr", None
 
 
-MAX_DOTTED = 500  # a.b.c... longer than this is not code anyone wrote: the file is not analysed
+# a.b.c... longer than this is not code anyone wrote: not a name (an expression that long on few
+# lines is refused as too deep before; spread over many short lines it is only left unresolved,
+# so the walk of a test file for its tests only, which resolves nothing, finds the same)
+MAX_DOTTED = 500
 
 
 class TooDeep(Exception):
@@ -212,7 +218,7 @@ def dotted(node: ast.expr) -> list[str] | None:
         parts.append(node.attr)
         node = node.value
         if len(parts) > MAX_DOTTED:
-            raise TooDeep
+            return None
     if isinstance(node, ast.Name):
         parts.append(node.id)
         return parts[::-1]
@@ -362,6 +368,9 @@ def target_names(node: ast.expr) -> list[str]:
 
 
 # ------------------------------------------------------------------------- the visitor
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
 class Scope:
     __slots__ = ("pending", "checked")
 
@@ -377,6 +386,7 @@ class ScopeBook:
 
     aliases: dict[str, str]
     star_modules: list[str]  # `from evidently.metrics import *`, in order
+    defines: list[str]  # top-level functions defined so far
     interest: Interest
     scopes: list[Scope]
     uses: list[dict[str, Any]]
@@ -385,11 +395,15 @@ class ScopeBook:
         head = parts[0]
         if head in self.aliases:
             return ".".join([self.aliases[head], *parts[1:]])
-        # a name no import binds may come from a star import (notebooks: `from evidently.metrics
-        # import *`; `ClassificationQualityByClass()`): the last such module whose name a rule
-        # asks for by its module (never a `*.method` glob, which takes any object) names it
+        # a bare name no import binds may come from a star import (notebooks: `from
+        # evidently.metrics import *`; `ClassificationQualityByClass()`): the last such module
+        # whose name a rule asks for by a name of its own (an exact name, or a glob whose last
+        # part has letters: never `pkg.*`, which takes anything), unless it is a builtin or a
+        # function this file defines
+        if len(parts) != 1 or not self.star_modules or head in _BUILTIN_NAMES or head in self.defines:
+            return None
         for module in reversed(self.star_modules):
-            qualname = f"{module}.{'.'.join(parts)}"
+            qualname = f"{module}.{head}"
             if self.interest.wants_from_module(qualname):
                 return qualname
         return None
