@@ -154,8 +154,9 @@ def run_audit(
         cache = BlobCache(directory, f"{__version__}:{heur.digest}:{code_digest()}")
     collecting = gc.isenabled()
     # the cyclic collector would scan every fact, finding and report row as it is made (a tenth
-    # of an audit that analyses a few files); they hold no reference cycles, reference counting
-    # frees them, and collection resumes when the audit returns (a fleet run audits many)
+    # of an audit that analyses a few files); reference counting frees nearly all of them, the
+    # few cycles (some tens of thousands of small objects on pytorch-lightning) wait until
+    # collection resumes when the audit returns (a fleet run audits many)
     gc.disable()
     try:
         failures = transient_count()
