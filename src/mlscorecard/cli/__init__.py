@@ -22,6 +22,11 @@ from .. import __version__
 from .common import EXIT_GATE_FAILED, EXIT_UNUSABLE, die
 
 
+# click >= 8.2 reports a group called without a command as this usage error (older click shows
+# the help and exits itself)
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _OneLineErrors(click.Group):
     """click, with its usage errors as the one line every other error is (`mlscorecard: error:
     ...`, the command's --help named on it), not a usage block of four; exit 2 as before."""
@@ -31,7 +36,7 @@ class _OneLineErrors(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:  # `mlscorecard`, `mlscorecard fleet`: the help, as click shows it
+        except _NO_ARGS_IS_HELP as exc:  # `mlscorecard`, `mlscorecard fleet`: the help, as click shows it
             exc.show()
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
