@@ -601,16 +601,9 @@ class _CommandReader:
 
     def _spec(self, path: str) -> dict | None:
         """A job or component spec (YAML mapping) in the repository, read once per audit."""
-        if path in self._specs:
-            return self._specs[path]
-        text = self.snap.read_text(path) if self.snap.exists(path) else None
-        data = None
-        if text:
-            try:
-                data = load_yaml(text)
-            except YamlError as exc:
-                self.snap.warn(path, str(exc))
-        self._specs[path] = data if isinstance(data, dict) else None
+        if path not in self._specs:
+            data = load_ci_yaml(self.snap, path) if self.snap.exists(path) else None
+            self._specs[path] = data if isinstance(data, dict) else None
         return self._specs[path]
 
     def _azure_pipeline(self, path: str, data: dict, depth: int, seen: set[str]) -> list[tuple[str, str]]:
@@ -809,6 +802,18 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
         else:
             break
     return argv
+
+
+def load_ci_yaml(snap: Snapshot, path: str) -> Any | None:
+    """A CI or job file's YAML, or None (unreadable, or invalid: a warning names the problem)."""
+    text = snap.read_text(path)
+    if text is None:
+        return None
+    try:
+        return load_yaml(text)
+    except YamlError as exc:
+        snap.warn(path, str(exc))
+        return None
 
 
 def _join(cwd: str, rel: str) -> str:

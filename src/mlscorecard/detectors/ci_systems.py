@@ -15,20 +15,9 @@ from ..errors import reading
 from ..memo import selector
 from ..snapshot import Snapshot
 from ..yamlio import LineDict, LineList, YamlError, load_yaml, seq
-from .ci import CIFacts, Execution, Step, Workflow, _CommandReader, _input_defaults, add_command, substitute
+from .ci import CIFacts, Execution, Step, Workflow, _CommandReader, _input_defaults, add_command, load_ci_yaml, substitute
 
 MAX_TEMPLATE_DEPTH = 5
-
-
-def _load(snap: Snapshot, path: str) -> Any | None:
-    text = snap.read_text(path)
-    if text is None:
-        return None
-    try:
-        return load_yaml(text)
-    except YamlError as exc:
-        snap.warn(path, str(exc))
-        return None
 
 
 def _commands(value: Any) -> list[tuple[int | None, str]]:
@@ -131,7 +120,7 @@ def read_gitlab(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFact
         if p in seen or not snap.exists(p) or len(seen) > 20:
             continue
         seen.add(p)
-        data = _load(snap, p)
+        data = load_ci_yaml(snap, p)
         if not isinstance(data, LineDict):
             continue
         todo.extend(_gitlab_includes(data))
@@ -226,7 +215,7 @@ def _azure_walk(snap, node: Any, path: str, wf: Workflow, reader, facts, depth: 
         for key, value in node.items():
             if key == "template" and _is_local_template(value):
                 tpath = _azure_template_path(value, path)
-                data = _load(snap, tpath) if snap.exists(tpath) else None
+                data = load_ci_yaml(snap, tpath) if snap.exists(tpath) else None
                 wf.steps.append(_note_step(path, node.line_of("template"), f"template: {value}"))
                 if data is not None:
                     passed = {k: substitute(str(v), values) for k, v in (node.get("parameters") or {}).items()
@@ -283,7 +272,7 @@ _AZURE_TEMPLATE_NAME = re.compile(r"(^|/)templates?/|[._-]templates?\.ya?ml$")
 
 
 def read_azure(snap: Snapshot, candidates: list[str], reader: _CommandReader, facts: CIFacts) -> None:
-    loaded = {p: _load(snap, p) for p in candidates}
+    loaded = {p: load_ci_yaml(snap, p) for p in candidates}
     templates = {t for p, d in loaded.items() if d is not None for t in _azure_templates(d, p)}
     for p, data in loaded.items():
         if p in templates or not isinstance(data, LineDict):
@@ -301,7 +290,7 @@ def read_azure(snap: Snapshot, candidates: list[str], reader: _CommandReader, fa
 
 # ---------------------------------------------------------------------------- CircleCI
 def read_circleci(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
-    data = _load(snap, path)
+    data = load_ci_yaml(snap, path)
     if not isinstance(data, LineDict):
         return
     jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
@@ -349,7 +338,7 @@ _TRAVIS_KEYS = ("before_install", "install", "before_script", "script", "after_s
 
 
 def read_travis(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
-    data = _load(snap, path)
+    data = load_ci_yaml(snap, path)
     if not isinstance(data, LineDict):
         return
     wf = Workflow(path=path, system="travis", triggers=["push", "pull_request"], line=1)
@@ -365,7 +354,7 @@ def read_travis(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFact
 
 
 def read_bitbucket(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
-    data = _load(snap, path)
+    data = load_ci_yaml(snap, path)
     pipelines = data.get("pipelines") if isinstance(data, LineDict) else None
     if not isinstance(pipelines, LineDict):
         return
@@ -397,7 +386,7 @@ def read_bitbucket(snap: Snapshot, path: str, reader: _CommandReader, facts: CIF
 
 
 def read_buildkite(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
-    data = _load(snap, path)
+    data = load_ci_yaml(snap, path)
     steps = data.get("steps") if isinstance(data, LineDict) else data if isinstance(data, list) else None
     if not isinstance(steps, list):
         return
@@ -445,7 +434,7 @@ def read_cloud_build(snap: Snapshot, path: str, reader: _CommandReader, facts: C
     """Cloud Build configs: each step runs `entrypoint args` (or the image's own program) in `dir`.
     Their triggers live in the cloud project, not in the repository: "external", automated with
     lower confidence, so a person confirms them."""
-    data = _load(snap, path)
+    data = load_ci_yaml(snap, path)
     steps = data.get("steps") if isinstance(data, LineDict) else None
     if not isinstance(steps, list):
         return
@@ -532,7 +521,7 @@ def read_codepipelines(snap: Snapshot, candidates: list[str], reader: _CommandRe
         text = snap.read_text(path) or ""
         if "AWS::CodePipeline::Pipeline" not in text:
             continue
-        data = _load(snap, path)
+        data = load_ci_yaml(snap, path)
         resources = data.get("Resources") if isinstance(data, LineDict) else None
         if not isinstance(resources, LineDict):
             continue
@@ -567,7 +556,7 @@ def read_codepipelines(snap: Snapshot, candidates: list[str], reader: _CommandRe
                     spec = source.get("BuildSpec") if isinstance(source, dict) else None
                     if isinstance(spec, str) and snap.exists(spec.strip()):
                         used.add(spec.strip())
-                        _add_buildspec(snap, _load(snap, spec.strip()), spec.strip(), reader, facts, wf, manual, packaged)
+                        _add_buildspec(snap, load_ci_yaml(snap, spec.strip()), spec.strip(), reader, facts, wf, manual, packaged)
                     elif isinstance(spec, str) and "phases" in spec:
                         try:
                             inline = load_yaml(spec)
@@ -609,14 +598,14 @@ def read_buildspec(snap: Snapshot, path: str, reader: _CommandReader, facts: CIF
     """A buildspec no pipeline in the repository runs: its trigger is a CodeBuild project or
     webhook kept in the cloud account ("external")."""
     wf = Workflow(path=path, system="aws-codebuild", triggers=["external"], line=1)
-    _add_buildspec(snap, _load(snap, path), path, reader, facts, wf, False)
+    _add_buildspec(snap, load_ci_yaml(snap, path), path, reader, facts, wf, False)
     facts.workflows.append(wf)
 
 
 # ---------------------------------------------------------------------------- pre-commit
 def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFacts) -> None:
     """Hooks run on a developer's machine ("local"); they count as automated only when CI runs pre-commit."""
-    data = _load(snap, path)
+    data = load_ci_yaml(snap, path)
     if not isinstance(data, LineDict):
         return
     wf = Workflow(path=path, system="pre-commit", triggers=["local"], line=1)
