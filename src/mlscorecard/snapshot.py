@@ -165,6 +165,12 @@ def _shallow_mark(git_dir: str) -> str:
         return "1"
 
 
+def is_git_dir(root: str) -> bool:
+    """Whether `root` is a git directory itself: a bare repository or a mirror (possibly without
+    a config file), which every git call must then name."""
+    return os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects"))
+
+
 class Snapshot:
     """Files of a repository at one commit (or of a plain directory), read lazily."""
 
@@ -199,7 +205,7 @@ class Snapshot:
         """Whether `path` is a bare repository or the root of a checkout (what --committed,
         --staged and --rev need), not a plain directory; an unusable path says so in open()."""
         root = os.path.realpath(path)
-        if os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects")):
+        if is_git_dir(root):
             return True
         try:
             top = Git(root).text("rev-parse", "--show-toplevel").strip()
@@ -221,8 +227,8 @@ class Snapshot:
             raise UnusableInput(f"{path}: is a file, not a directory or repository")
         root = str(p.resolve())
         snap = cls(root, max_file_size=max_file_size)
-        is_git_dir = os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects"))
-        if is_git_dir:
+        bare = is_git_dir(root)
+        if bare:
             # a bare repository or mirror (possibly without a config file): every call names it
             if worktree == "staged":
                 raise UnusableInput(f"{path}: --staged needs a checkout; a bare repository has no index")
@@ -262,7 +268,7 @@ class Snapshot:
         if not commit:
             if rev:
                 raise UnusableInput(f"{path}: unknown revision {rev!r}")
-            if is_git_dir:
+            if bare:
                 raise UnusableInput(f"{path}: git repository has no commits")
             if worktree == "staged":  # the first commit: what is staged for it, nothing else
                 snap._blobs = BlobReader(git)
@@ -297,7 +303,7 @@ class Snapshot:
         snap.shallow_mark = _shallow_mark(snap.git_dir) if snap.shallow else "0"
         snap._blobs = BlobReader(git)
         snap._list_tree(git.finish_bytes(listing))
-        if worktree and not rev and not is_git_dir:
+        if worktree and not rev and not bare:
             snap._overlay_work_tree(staged_only=worktree == "staged")
         return snap
 

@@ -113,9 +113,10 @@ def resolve_commit(path: str, rev: str | None) -> str | None:
     the same safe git environment), or None for a plain directory or one the audit itself will
     reject with a clear message."""
     from ..gitcmd import Git, GitError
+    from ..snapshot import is_git_dir
 
     root = os.path.realpath(path)
-    if os.path.isfile(os.path.join(root, "HEAD")) and os.path.isdir(os.path.join(root, "objects")):
+    if is_git_dir(root):
         git = Git(root, git_dir=root)  # bare repository or mirror, possibly without a config file
     else:
         git = Git(root)
