@@ -15,7 +15,9 @@ For each repository, K rounds of whole-process runs, each audit paired with a fl
 Each ratio is audit time / floor time of its pair; the median over rounds is printed. Peak
 memory is the largest sum of PSS (proportional set size, so shared pages are not counted twice)
 over the audit's whole process tree (workers included), sampled every 20 ms from /proc (Linux
-only; elsewhere it prints n/a). Nothing is asserted: these are measurements, not tests.
+only; elsewhere it prints n/a), in one more cold audit after the timed rounds: the sampler walks
+/proc fifty times a second, and on a two-core machine that took 5-8% off the timed audit it
+watched. Nothing is asserted: these are measurements, not tests.
 """
 
 from __future__ import annotations
@@ -130,12 +132,10 @@ def measure(path: str, rounds: int, back: int, jobs: int | None) -> dict[str, ob
     older = rev_back(path, back)
     ratios: dict[str, list[float]] = {"cold": [], "warm": [], "files": [], f"HEAD~{back}": []}
     times: dict[str, list[float]] = {k: [] for k in ("floor", *ratios)}
-    peak = 0
     for _ in range(rounds):
         with tempfile.TemporaryDirectory() as cache:
             f, _ = timed(floor_cmd(path, head))
-            a, mem = timed(audit_cmd(path, head, cache, jobs), sample_memory=True)
-            peak = max(peak, mem or 0)
+            a, _ = timed(audit_cmd(path, head, cache, jobs))
             ratios["cold"].append(a / f)
             times["floor"].append(f)
             times["cold"].append(a)
@@ -152,7 +152,7 @@ def measure(path: str, rounds: int, back: int, jobs: int | None) -> dict[str, ob
                 a, _ = timed(audit_cmd(path, older, cache, jobs))
                 ratios[f"HEAD~{back}"].append(a / f)
                 times[f"HEAD~{back}"].append(a)
-    files = subprocess.run(["git", "-C", path, "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True,
+XX, "-r", "--name-only", "HEAD"], capture_output=True,
                            text=True, check=True).stdout.count("\n")
     return {"path": path, "files": files, "ratios": ratios, "times": times, "peak_kib": peak}
 
@@ -170,10 +170,11 @@ def main() -> int:
     for path in args.paths:
         r = measure(path, args.rounds, args.back, args.jobs)
         med = {k: (statistics.median(v) if v else float("nan")) for k, v in r["ratios"].items()}
+        mem = f"{r['peak_kib'] / 1024:.0f}" if r["peak_kib"] is not None else "n/a"
         name = Path(path).resolve().parent.name if Path(path).name == "repo" else Path(path).name
         print(f"{name[:38]:38} {r['files']:>6} {statistics.median(r['times']['floor']):8.2f} "
               f"{statistics.median(r['times']['cold']):8.2f} {med['cold']:7.1f} {med['warm']:7.2f} {med['files']:7.2f} "
-              f"{med[f'HEAD~{args.back}']:9.2f} {r['peak_kib'] / 1024:9.0f}", flush=True)
+              f"{med[f'HEAD~{args.back}']:9.2f} {mem:>9}", flush=True)
     print(f"(median of {args.rounds} paired rounds; ratio = audit wall time / floor wall time)")
     return 0
 
