@@ -17,6 +17,7 @@ from .cache import BlobCache, file_key
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
+from .detectors.pipeline_steps import pipeline_steps
 from .errors import DETECTOR_SECONDS, FILE_SECONDS, note_transient, reading, time_limit, transient_count
 from .engine.files import analyse_file, default_contexts, scan_plan
 from .engine.python import is_test_path, module_name
@@ -48,6 +49,8 @@ class RepoFacts:
     contexts: dict[str, frozenset[str]] = field(default_factory=dict)  # every .py and .ipynb file
     text_imports: dict[str, list[str]] = field(default_factory=dict)  # modules each file imports (from its text)
     target_criteria: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # path -> rule -> criteria met
+    step_refs: dict[str, list[list]] = field(default_factory=dict)  # pipeline definitions: what their steps name
+    pipeline_steps: dict[str, str] = field(default_factory=dict)  # file a pipeline step runs -> where
     local_findings: dict[str, list[Finding]] = field(default_factory=dict)  # file-scope rule -> findings, by path
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
@@ -354,10 +357,16 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
             facts.python[path] = a["pf"]
         if "tgt" in a:
             facts.target_criteria[path] = a["tgt"]
+        if "steps" in a:
+            facts.step_refs[path] = a["steps"]
         for row in a.get("f", ()):
             finding = Finding.from_row(path, row)
             facts.local_findings.setdefault(finding.rule, []).append(finding)
 
+    if facts.step_refs:  # the files pipeline steps run (their checks run with the pipeline)
+        facts.pipeline_steps = _guarded(lambda view: pipeline_steps(view, facts.step_refs, facts.text_imports,
+                                                                     facts.local_modules),
+                                        dict, "pipeline steps")(snap)
     if progress is not None:
         progress.stage("reading the history")
     facts.review = history.result()

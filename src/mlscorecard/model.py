@@ -13,6 +13,9 @@ LEVELS = ("none", "manual", "automated")
 # check may exist; code does it; a checked call or a test acts on the result; CI and the
 # history are what the repository's own machinery records.
 BASES = ("documentation", "name", "configuration", "code", "checked code", "test", "ci", "history")
+# automated_by of evidence that a pipeline step runs (detectors/pipeline_steps.py): it runs in
+# the pipeline, not because a CI configuration runs it
+PIPELINE_STEP = "pipeline step: "
 LEVEL_POINTS = {"none": 0, "manual": 1, "automated": 2}
 
 
@@ -32,7 +35,8 @@ class Evidence:
     """One finding of one rule at one location, supporting one rubric item.
 
     ``level`` (ML Test Score) or ``score`` (robustness) is what this piece of evidence alone
-    demonstrates; ``automated_by`` names the CI config (or "serving path", "schedule") that runs it.
+    demonstrates; ``automated_by`` names the CI config (or "serving path", "pipeline path",
+    "pipeline step: <definition>:<line>") that runs it.
     """
 
     rule: str

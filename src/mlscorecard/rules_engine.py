@@ -55,6 +55,9 @@ def automation_of(rule: Rule, finding: Finding, facts: RepoFacts) -> str | None:
                 for runtime in ("serving", "pipeline"):
                     if runtime in ctx:
                         return f"{runtime} path"
+                step = facts.pipeline_steps.get(finding.path)
+                if step is not None:
+                    return step  # "pipeline step: <definition>:<line>" (detectors/pipeline_steps.py)
         return None
     if mode == "ci-pull-request":
         for wf in sorted(facts.ci.workflows, key=lambda w: w.path):

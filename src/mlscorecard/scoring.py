@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from .heuristics import Heuristics, Rubric
-from .model import LEVEL_POINTS, LEVELS, Evidence, ItemResult, RubricResult
+from .model import LEVEL_POINTS, LEVELS, PIPELINE_STEP, Evidence, ItemResult, RubricResult
 
 ABSENCE_CONFIDENCE = {"high": 0.7, "partial": 0.4, "none": 0.0}
 CONFIRM_BELOW = 0.6
@@ -67,8 +67,8 @@ def _absence(item: dict, sources: set[str]) -> tuple[float, str]:
 
 
 def _ci_only(e: Evidence) -> bool:
-    """Automated by a CI configuration, not by running in the serving or pipeline path."""
-    return bool(e.automated_by) and not e.automated_by.endswith(" path")
+    """Automated by a CI configuration, not by running in the serving or pipeline path or as a pipeline step."""
+    return bool(e.automated_by) and not e.automated_by.endswith(" path") and not e.automated_by.startswith(PIPELINE_STEP)
 
 
 def _demote_ci_only(ev: list[Evidence], needs: list[str], rules_found: set[str]) -> tuple[list[Evidence], str]:

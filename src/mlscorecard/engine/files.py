@@ -24,6 +24,7 @@ from ..snapshot import decode_source
 from .configs import config_facts
 from .literals import LiteralScanner, line_matches
 from .notebooks import NotebookError, notebook_source
+from .step_refs import python_step_refs, yaml_step_refs
 from .python import METRIC_RE, analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
 
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -330,6 +331,10 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
             ctx = ctx | overridden_contexts(path, plan.context_overrides)
         out["imp"] = imports
         out["ctx"] = sorted(ctx)
+        if source is text:  # a pipeline definition's steps (a notebook defines none that CI-free runs use)
+            steps = python_step_refs(source, imports)
+            if steps:
+                out["steps"] = steps
         parse = plan.needs_parse(path, source, ctx, found_source)
         if parse is not None:
             tests_only = parse == "tests"
@@ -368,6 +373,9 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
     else:
         ctx = default_contexts(path, plan.context_overrides)
         if path.endswith(CONFIG_SUFFIXES):
+            steps = yaml_step_refs(text) if path.endswith((".yml", ".yaml")) else []
+            if steps:
+                out["steps"] = steps
             pf, problem = config_facts(text, plan.interest)  # `_target_:` mappings are calls
             if problem:
                 warnings.append(problem)
