@@ -114,3 +114,41 @@ def test_a_step_in_the_pipeline_gates_serving_whatever_ci_does():
     step = Evidence("quality-gates/metric-gate", "src/evaluate.py", 1, 0.5, "s", "infra-4", level="automated",
                     automated_by="pipeline step: pipelines/train.py:12")
     assert score_all(HEUR, [step], {"history"})["ml-test-score"].items["infra-4"].level == "automated"
+
+
+# -- in-process orchestrators: what a flow file imports runs in its tasks ------------------------
+FLOW = """from prefect import flow, task
+
+from src.checks import check
+
+
+@flow
+def nightly():
+    check()
+"""
+
+
+def test_a_module_a_flow_imports_runs_with_the_flow():
+    files = {"flows/nightly.py": FLOW, "src/checks.py": VALIDATE.replace("def validate", "def check")}
+    facts = collect(Snapshot.from_files(files), HEUR)
+    assert facts.flow_files == ["flows/nightly.py"]
+    assert facts.pipeline_steps["src/checks.py"] == "pipeline step: flows/nightly.py (imports it)"
+    assert data_1(files).level == "automated"
+
+
+def test_importing_an_orchestrator_without_defining_a_flow_runs_nothing():
+    # a helper that only imports prefect's logger defines no flow: what it imports is not a step
+    helper = "from prefect import get_run_logger\n\nfrom src.checks import check\n"
+    files = {"src/helpers.py": helper, "src/checks.py": VALIDATE.replace("def validate", "def check")}
+    facts = collect(Snapshot.from_files(files), HEUR)
+    assert facts.flow_files == [] and "src/checks.py" not in facts.pipeline_steps
+    assert data_1(files).level == "manual"
+
+
+def test_the_orchestrator_itself_has_no_flows_of_its_own():
+    # a repository that is the orchestrator: `import prefect` names its own package
+    files = {"prefect/__init__.py": "", "prefect/flows.py": FLOW.replace("from prefect import", "from prefect.core import"),
+             "prefect/core.py": "def flow(f):\n    return f\n", "src/checks.py": VALIDATE}
+    facts = collect(Snapshot.from_files(files), HEUR)
+    assert facts.flow_files == ["prefect/flows.py"]
+    assert facts.pipeline_steps == {}

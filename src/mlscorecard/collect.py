@@ -17,7 +17,7 @@ from .cache import BlobCache, file_key
 from .detectors.ci import CIFacts, detect_ci
 from .detectors.dependencies import declared_dependencies, pinning
 from .detectors.history import codeowners_facts, review_facts
-from .detectors.pipeline_steps import pipeline_steps
+from .detectors.pipeline_steps import imported_by_flows, pipeline_steps
 from .errors import DETECTOR_SECONDS, FILE_SECONDS, note_transient, reading, time_limit, transient_count
 from .engine.files import analyse_file, default_contexts, scan_plan
 from .engine.python import is_test_path, module_name
@@ -51,6 +51,7 @@ class RepoFacts:
     target_criteria: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # path -> rule -> criteria met
     step_refs: dict[str, list[list]] = field(default_factory=dict)  # pipeline definitions: what their steps name
     pipeline_steps: dict[str, str] = field(default_factory=dict)  # file a pipeline step runs -> where
+    flow_files: list[str] = field(default_factory=list)  # files that define an in-process flow or DAG
     local_findings: dict[str, list[Finding]] = field(default_factory=dict)  # file-scope rule -> findings, by path
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
@@ -359,6 +360,8 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
             facts.target_criteria[path] = a["tgt"]
         if "steps" in a:
             facts.step_refs[path] = a["steps"]
+        if "flow" in a:
+            facts.flow_files.append(path)
         for row in a.get("f", ()):
             finding = Finding.from_row(path, row)
             facts.local_findings.setdefault(finding.rule, []).append(finding)
@@ -367,6 +370,10 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
         facts.pipeline_steps = _guarded(lambda view: pipeline_steps(view, facts.step_refs, facts.text_imports,
                                                                      facts.local_modules),
                                         dict, "pipeline steps")(snap)
+    # and the modules a flow or DAG file imports: they run in its tasks
+    if facts.flow_files:
+        facts.pipeline_steps.update(imported_by_flows(facts.flow_files, facts.text_imports, facts.local_modules,
+                                                      facts.pipeline_steps))
     if progress is not None:
         progress.stage("reading the history")
     facts.review = history.result()

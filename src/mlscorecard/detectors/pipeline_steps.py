@@ -1,7 +1,7 @@
 """The repository files that pipeline steps run (from engine/step_refs.py's records).
 
-A script that a pipeline step runs, and a module such a script imports, are on the pipeline
-path: a check in them runs without a person each time the pipeline runs, as a check in a file
+A script that a pipeline step runs, a module such a script imports, and a module that a flow or
+DAG file of an in-process orchestrator imports (its tasks call it) are on the pipeline path: a check in them runs without a person each time the pipeline runs, as a check in a file
 with the `pipeline` context does (rules_engine.automation_of, `ci-or-runtime`). Commands are
 followed by the CI reader (`python x.py`, `python -m pkg.mod`, shell scripts), so a step runs
 what a CI line with the same command would run.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 
 from ..engine.python import is_test_path
-from ..engine.step_refs import BASE_KEYS, COMMAND_KEYS, SCRIPT_KEYS
+from ..engine.step_refs import BASE_KEYS, COMMAND_KEYS, IN_PROCESS_ORCHESTRATORS, SCRIPT_KEYS
 from ..model import PIPELINE_STEP as STEP
 from ..snapshot import Snapshot
 from .ci import _CommandReader, _join
@@ -62,3 +62,23 @@ def pipeline_steps(snap: Snapshot, step_refs: dict[str, list[list]],
             if len(hits) == 1 and hits[0] not in runs:  # `import utils` that several files answer: none
                 runs[hits[0]] = where + IMPORTED
     return runs
+
+
+
+def imported_by_flows(flows: list[str], text_imports: dict[str, list[str]], local_modules,
+                      known: dict[str, str]) -> dict[str, str]:
+    """path -> "pipeline step: <flow file> (imports it)" for the repository modules that a flow
+    or DAG file (engine/step_refs.defines_flow) imports: one level, unambiguous names only, never
+    a test, beside `known`. A repository that is the orchestrator itself (its flow files import
+    its own package) has no flows of its own here."""
+    out: dict[str, str] = {}
+    for path in sorted(flows):
+        imports = text_imports.get(path, [])
+        if is_test_path(path) or not any((i == o or i.startswith(o + ".")) and not local_modules(o)
+                                         for i in imports for o in IN_PROCESS_ORCHESTRATORS):
+            continue
+        for module in imports:
+            hits = [p for p in local_modules(module) if not is_test_path(p)]
+            if len(hits) == 1 and hits[0] != path and hits[0] not in known and hits[0] not in out:
+                out[hits[0]] = f"{STEP}{path} (imports it)"
+    return out

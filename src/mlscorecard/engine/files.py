@@ -24,7 +24,7 @@ from ..snapshot import decode_source
 from .configs import config_facts
 from .literals import LiteralScanner, line_matches
 from .notebooks import NotebookError, notebook_source
-from .step_refs import python_step_refs, yaml_step_refs
+from .step_refs import defines_flow, python_step_refs, yaml_step_refs
 from .python import METRIC_RE, analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
 
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -335,6 +335,8 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
             steps = python_step_refs(source, imports)
             if steps:
                 out["steps"] = steps
+            if defines_flow(source, imports):
+                out["flow"] = 1
         parse = plan.needs_parse(path, source, ctx, found_source)
         if parse is not None:
             tests_only = parse == "tests"

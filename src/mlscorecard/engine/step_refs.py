@@ -30,6 +30,19 @@ _PY_REF_RE = re.compile(r"\b(script_name|entry_point|script_path|code|bash_comma
                         r"[ \t]*=[ \t]*[rRuU]?(\"|')([^\"'\n]{1,300})\2")
 
 
+# orchestrators whose tasks run the project's functions in-process (detectors/pipeline_steps.py)
+IN_PROCESS_ORCHESTRATORS = ("airflow", "prefect", "dagster", "kedro", "metaflow", "zenml", "luigi", "flytekit")
+# what defines a flow, a DAG, a pipeline or its tasks (not a file that only imports a helper)
+_FLOW_RE = re.compile(r"^[ \t]*@(?:[\w.]*\.)?(?:dag|flow|task|job|op|asset|graph|pipeline|step|workflow)\b"
+                      r"|\bDAG\(|\(\s*FlowSpec\s*\)|\bnode\(|\bpipeline\(\s*\[|\bluigi\.Task\b", re.M)
+
+
+def defines_flow(source: str, imports: list[str]) -> bool:
+    """Whether a file imports an in-process orchestrator and defines a flow or tasks with it."""
+    return any(i == o or i.startswith(o + ".") for i in imports for o in IN_PROCESS_ORCHESTRATORS) \
+        and _FLOW_RE.search(source) is not None
+
+
 def imports_step_sdk(imports: list[str]) -> bool:
     return any(i == sdk or i.startswith(sdk + ".") for i in imports for sdk in STEP_SDKS)
 
