@@ -152,7 +152,9 @@ def measure(path: str, rounds: int, back: int, jobs: int | None) -> dict[str, ob
                 a, _ = timed(audit_cmd(path, older, cache, jobs))
                 ratios[f"HEAD~{back}"].append(a / f)
                 times[f"HEAD~{back}"].append(a)
-XX, "-r", "--name-only", "HEAD"], capture_output=True,
+    with tempfile.TemporaryDirectory() as cache:  # memory, untimed (see the module's docstring)
+        _, peak = timed(audit_cmd(path, head, cache, jobs), sample_memory=True)
+    files = subprocess.run(["git", "-C", path, "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True,
                            text=True, check=True).stdout.count("\n")
     return {"path": path, "files": files, "ratios": ratios, "times": times, "peak_kib": peak}
 
