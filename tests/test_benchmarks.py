@@ -33,4 +33,4 @@ def test_speed_vs_floor_prints_a_row_of_ratios(tmp_path):
     assert cells[0] == "small" and int(cells[1]) == len(files) + 1
     ratios = [float(c) for c in cells[3:8]]  # cold s, cold x, warm x, files x, HEAD~1 x
     assert all(r > 0 for r in ratios)
-    assert cells[8] == "n/a" or int(cells[8]) > 0  # peak MiB of the audit's process tree
+    assert cells[8] == "n/a" or int(cells[8]) >= 0  # peak MiB (0 where /proc hides PSS)

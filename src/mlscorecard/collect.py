@@ -51,7 +51,7 @@ class RepoFacts:
     target_criteria: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # path -> rule -> criteria met
     step_refs: dict[str, list[list]] = field(default_factory=dict)  # pipeline definitions: what their steps name
     pipeline_steps: dict[str, str] = field(default_factory=dict)  # file a pipeline step runs -> where
-    flow_files: list[str] = field(default_factory=list)  # files that define an in-process flow or DAG
+    flow_files: dict[str, int] = field(default_factory=dict)  # file defining an in-process flow or DAG -> line
     local_findings: dict[str, list[Finding]] = field(default_factory=dict)  # file-scope rule -> findings, by path
     ci: CIFacts = field(default_factory=CIFacts)
     review: dict[str, Any] | None = None
@@ -361,19 +361,19 @@ def collect(snap: Snapshot, heur: Heuristics, cache: BlobCache | None = None, jo
         if "steps" in a:
             facts.step_refs[path] = a["steps"]
         if "flow" in a:
-            facts.flow_files.append(path)
+            facts.flow_files[path] = a["flow"]
         for row in a.get("f", ()):
             finding = Finding.from_row(path, row)
             facts.local_findings.setdefault(finding.rule, []).append(finding)
 
     if facts.step_refs:  # the files pipeline steps run (their checks run with the pipeline)
         facts.pipeline_steps = _guarded(lambda view: pipeline_steps(view, facts.step_refs, facts.text_imports,
-                                                                     facts.local_modules),
+                                                                     facts.local_modules, cache),
                                         dict, "pipeline steps")(snap)
     # and the modules a flow or DAG file imports: they run in its tasks
     if facts.flow_files:
         facts.pipeline_steps.update(imported_by_flows(facts.flow_files, facts.text_imports, facts.local_modules,
-                                                      facts.pipeline_steps))
+                                                      facts.pipeline_steps, snap.exists))
     if progress is not None:
         progress.stage("reading the history")
     facts.review = history.result()

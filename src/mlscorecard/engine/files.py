@@ -335,8 +335,9 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
             steps = python_step_refs(source, imports)
             if steps:
                 out["steps"] = steps
-            if defines_flow(source, imports):
-                out["flow"] = 1
+            flow_line = defines_flow(source, imports)
+            if flow_line is not None:
+                out["flow"] = flow_line
         parse = plan.needs_parse(path, source, ctx, found_source)
         if parse is not None:
             tests_only = parse == "tests"

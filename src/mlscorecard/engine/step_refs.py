@@ -11,8 +11,9 @@ YAML). This module only records those strings with their lines; which repository
 name is worked out for the whole repository (detectors/pipeline_steps.py), because it depends on
 which files exist.
 
-Records are `[line, key, value, base]`: key is the argument or YAML key, base the spec's `code:`
-folder (YAML) or "" (Python, whose `source_directory=`/`source_dir=` are records of their own).
+Records are `[line, key, value, base]`: key is the argument or YAML key, base the folder the
+script or command runs in, from the same call (`source_directory=`, `source_dir=`, a `code=`
+folder) or the same mapping (`code:`), or "".
 """
 
 from __future__ import annotations
@@ -26,40 +27,90 @@ COMMAND_KEYS = frozenset({"command", "bash_command"})
 BASE_KEYS = frozenset({"source_directory", "source_dir"})
 MAX_REFS = 200  # per file: a generated file of thousands of steps adds nothing past this
 
-_PY_REF_RE = re.compile(r"\b(script_name|entry_point|script_path|code|bash_command|command|source_directory|source_dir)"
+# a keyword argument (after `(` or `,`) given a string literal: `script_name="train.py"`, never
+# a plain assignment (`code = "x.py"`)
+_PY_REF_RE = re.compile(r"[(,][ \t\r\n]*(script_name|entry_point|script_path|code|bash_command|command|source_directory|source_dir)"
                         r"[ \t]*=[ \t]*[rRuU]?(\"|')([^\"'\n]{1,300})\2")
+_CALL_SPAN = 4000  # characters around an argument searched for the call's parentheses
 
 
 # orchestrators whose tasks run the project's functions in-process (detectors/pipeline_steps.py)
 IN_PROCESS_ORCHESTRATORS = ("airflow", "prefect", "dagster", "kedro", "metaflow", "zenml", "luigi", "flytekit")
-# what defines a flow, a DAG, a pipeline or its tasks (not a file that only imports a helper)
+# what defines a flow, a DAG, a pipeline or its tasks (not a file that only imports a helper), on
+# a line that is not a comment
 _FLOW_RE = re.compile(r"^[ \t]*@(?:[\w.]*\.)?(?:dag|flow|task|job|op|asset|graph|pipeline|step|workflow)\b"
-                      r"|\bDAG\(|\(\s*FlowSpec\s*\)|\bnode\(|\bpipeline\(\s*\[|\bluigi\.Task\b", re.M)
+                      r"|^[^#\n]*?(?:\bDAG\(|\(\s*FlowSpec\s*\)|\bnode\(|\bpipeline\(\s*\[|\bluigi\.Task\b)", re.M)
 
 
-def defines_flow(source: str, imports: list[str]) -> bool:
-    """Whether a file imports an in-process orchestrator and defines a flow or tasks with it."""
-    return any(i == o or i.startswith(o + ".") for i in imports for o in IN_PROCESS_ORCHESTRATORS) \
-        and _FLOW_RE.search(source) is not None
+def defines_flow(source: str, imports: list[str]) -> int | None:
+    """The line where a file that imports an in-process orchestrator defines a flow or tasks
+    with it, or None."""
+    if not any(i == o or i.startswith(o + ".") for i in imports for o in IN_PROCESS_ORCHESTRATORS):
+        return None
+    mo = _FLOW_RE.search(source)
+    return None if mo is None else source.count("\n", 0, mo.start()) + 1
 
 
 def imports_step_sdk(imports: list[str]) -> bool:
     return any(i == sdk or i.startswith(sdk + ".") for i in imports for sdk in STEP_SDKS)
 
 
+def _call_span(source: str, pos: int) -> tuple[int, int]:
+    """The parentheses of the call an argument at pos belongs to (bounded search; string
+    literals are not skipped, so a parenthesis inside one can only narrow the span)."""
+    depth, start = 0, max(0, pos - _CALL_SPAN)
+    i = pos
+    while i > start:
+        i -= 1
+        c = source[i]
+        if c == ")":
+            depth += 1
+        elif c == "(":
+            if depth == 0:
+                break
+            depth -= 1
+    open_at, depth, end = i, 0, min(len(source), pos + _CALL_SPAN)
+    j = pos
+    while j < end:
+        c = source[j]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        j += 1
+    return open_at, j
+
+
 def python_step_refs(source: str, imports: list[str]) -> list[list]:
-    """Step arguments given as string literals, in a file that imports a pipeline SDK."""
+    """Step arguments given as string literals, in a file that imports a pipeline SDK: one
+    record per script or command, its base the same call's `source_directory=`/`source_dir=`
+    (or `code=` naming a folder, Azure ML SDK v2) or ""; never on a comment line."""
     if not imports_step_sdk(imports):
         return []
-    out: list[list] = []
-    line, last = 1, 0
+    found = []
     for mo in _PY_REF_RE.finditer(source):
-        line += source.count("\n", last, mo.start())
-        last = mo.start()
-        out.append([line, mo.group(1), mo.group(3).strip(), ""])
+        line_start = source.rfind("\n", 0, mo.start(1)) + 1
+        if source[line_start:mo.start(1)].lstrip().startswith("#"):
+            continue
+        found.append((mo.start(1), mo.group(1), mo.group(3).strip()))
+    out: list[list] = []
+    for pos, key, value in found:
+        is_script = key in SCRIPT_KEYS and value.endswith((".py", ".sh"))
+        if not (is_script or key in COMMAND_KEYS):
+            continue  # a folder: the base of a script or command in the same call
+        lo, hi = _call_span(source, pos)
+        base = next((v for p, k, v in found if lo < p < hi and p != pos
+                     and (k in BASE_KEYS or (k == "code" and not v.endswith((".py", ".sh"))))), "")
+        out.append([source.count("\n", 0, pos) + 1, key, value, base])
         if len(out) >= MAX_REFS:
             break
     return out
+
+
+_AZURE_SPEC_TYPES = frozenset({"command", "pipeline", "sweep", "parallel", "spark"})
+MAX_COMMAND = 2000  # characters of one YAML command kept (a longer one is no step we can follow)
 
 
 def yaml_step_refs(text: str) -> list[list]:
@@ -74,13 +125,19 @@ def yaml_step_refs(text: str) -> list[list]:
         docs = load_yaml_documents(text)
     except YamlError:
         return []  # the file's own reader reports it
+    # an Azure ML spec says so: its $schema, or a job or component `type:` (a compose file or a
+    # Kubernetes manifest that names an azureml image is neither)
+    top = docs[0] if docs else None
+    if not isinstance(top, dict) or not ("azureml" in str(top.get("$schema", "")).lower()
+                                         or top.get("type") in _AZURE_SPEC_TYPES):
+        return []
     out: list[list] = []
     todo = list(docs)
     while todo and len(out) < MAX_REFS:
         node = todo.pop()
         if isinstance(node, dict):
             command = node.get("command")
-            if isinstance(command, str) and command.strip():
+            if isinstance(command, str) and command.strip() and len(command) <= MAX_COMMAND:
                 code = node.get("code")
                 if isinstance(code, dict):
                     code = code.get("local_path")
