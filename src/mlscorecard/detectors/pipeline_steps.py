@@ -19,7 +19,7 @@ import json
 import posixpath
 
 from ..engine.python import is_test_path
-from ..engine.step_refs import COMMAND_KEYS, IN_PROCESS_ORCHESTRATORS, SCRIPT_KEYS
+from ..engine.step_refs import COMMAND_KEYS, IN_PROCESS_ORCHESTRATORS, SCRIPT_KEYS, in_packages
 from ..memo import memoized
 from ..model import PIPELINE_STEP as STEP
 from ..snapshot import Snapshot
@@ -80,10 +80,17 @@ def pipeline_steps(snap: Snapshot, step_refs: dict[str, list[list]], text_import
         if not target.endswith(".py"):
             continue
         for module in text_imports.get(target, ()):
-            hits = [p for p in local_modules(module) if not is_test_path(p)]
-            if len(hits) == 1 and hits[0] not in runs:  # `import utils` that several files answer: none
-                runs[hits[0]] = where + IMPORTED
+            hit = _sole_local_module(module, local_modules)
+            if hit is not None and hit not in runs:
+                runs[hit] = where + IMPORTED
     return runs
+
+
+def _sole_local_module(module: str, local_modules) -> str | None:
+    """The one non-test repository file an imported name resolves to, or None (`import utils`
+    that several files answer is none of them)."""
+    hits = [p for p in local_modules(module) if not is_test_path(p)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _is_orchestrator_itself(name: str, exists) -> bool:
@@ -102,13 +109,12 @@ def imported_by_flows(flows: dict[str, int], text_imports: dict[str, list[str]],
     own = {o for o in IN_PROCESS_ORCHESTRATORS if _is_orchestrator_itself(o, exists)}
     for path in sorted(flows):
         imports = text_imports.get(path, [])
-        if is_test_path(path) or not any((i == o or i.startswith(o + ".")) and o not in own
-                                         for i in imports for o in IN_PROCESS_ORCHESTRATORS):
+        if is_test_path(path) or not any(in_packages(i, set(IN_PROCESS_ORCHESTRATORS) - own) for i in imports):
             continue
         for module in imports:
-            if any(module == o or module.startswith(o + ".") for o in IN_PROCESS_ORCHESTRATORS):
+            if in_packages(module, IN_PROCESS_ORCHESTRATORS):
                 continue  # `from airflow.models import Variable` is the orchestrator's, whatever is local
-            hits = [p for p in local_modules(module) if not is_test_path(p)]
-            if len(hits) == 1 and hits[0] != path and hits[0] not in known and hits[0] not in out:
-                out[hits[0]] = f"{STEP}{path}:{flows[path]} (imports it)"
+            hit = _sole_local_module(module, local_modules)
+            if hit is not None and hit != path and hit not in known and hit not in out:
+                out[hit] = f"{STEP}{path}:{flows[path]} (imports it)"
     return out

@@ -42,52 +42,48 @@ _FLOW_RE = re.compile(r"^[ \t]*@(?:[\w.]*\.)?(?:dag|flow|task|job|op|asset|graph
                       r"|^[^#\n]*?(?:\bDAG\(|\(\s*FlowSpec\s*\)|\bnode\(|\bpipeline\(\s*\[|\bluigi\.Task\b)", re.M)
 
 
+def in_packages(module: str, roots) -> bool:
+    """Whether a dotted module name is one of these packages or inside one (airflow.models)."""
+    return any(module == r or module.startswith(r + ".") for r in roots)
+
+
 def defines_flow(source: str, imports: list[str]) -> int | None:
     """The line where a file that imports an in-process orchestrator defines a flow or tasks
     with it, or None."""
-    if not any(i == o or i.startswith(o + ".") for i in imports for o in IN_PROCESS_ORCHESTRATORS):
+    if not any(in_packages(i, IN_PROCESS_ORCHESTRATORS) for i in imports):
         return None
     mo = _FLOW_RE.search(source)
     return None if mo is None else source.count("\n", 0, mo.start()) + 1
 
 
-def imports_step_sdk(imports: list[str]) -> bool:
-    return any(i == sdk or i.startswith(sdk + ".") for i in imports for sdk in STEP_SDKS)
+def _unmatched(source: str, pos: int, step: int, opener: str, closer: str) -> int:
+    """From pos, moving by step (-1 back, +1 forward) at most _CALL_SPAN characters, the first
+    `closer` that no `opener` passed on the way balances (or where the search stopped)."""
+    depth, i = 0, pos
+    stop = max(0, pos - _CALL_SPAN) if step < 0 else min(len(source), pos + _CALL_SPAN)
+    while i != stop:
+        c = source[i + step if step < 0 else i]
+        if c == opener:
+            depth += 1
+        elif c == closer:
+            if depth == 0:
+                return i + step if step < 0 else i
+            depth -= 1
+        i += step
+    return i
 
 
 def _call_span(source: str, pos: int) -> tuple[int, int]:
     """The parentheses of the call an argument at pos belongs to (bounded search; string
     literals are not skipped, so a parenthesis inside one can only narrow the span)."""
-    depth, start = 0, max(0, pos - _CALL_SPAN)
-    i = pos
-    while i > start:
-        i -= 1
-        c = source[i]
-        if c == ")":
-            depth += 1
-        elif c == "(":
-            if depth == 0:
-                break
-            depth -= 1
-    open_at, depth, end = i, 0, min(len(source), pos + _CALL_SPAN)
-    j = pos
-    while j < end:
-        c = source[j]
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            if depth == 0:
-                break
-            depth -= 1
-        j += 1
-    return open_at, j
+    return _unmatched(source, pos, -1, ")", "("), _unmatched(source, pos, 1, "(", ")")
 
 
 def python_step_refs(source: str, imports: list[str]) -> list[list]:
     """Step arguments given as string literals, in a file that imports a pipeline SDK: one
     record per script or command, its base the same call's `source_directory=`/`source_dir=`
     (or `code=` naming a folder, Azure ML SDK v2) or ""; never on a comment line."""
-    if not imports_step_sdk(imports):
+    if not any(in_packages(i, STEP_SDKS) for i in imports):
         return []
     found = []
     for mo in _PY_REF_RE.finditer(source):
