@@ -431,7 +431,7 @@ def _depth(node: ast.AST) -> int:
     return deepest
 
 
-_Name, _Constant, _Call, _Attribute = ast.Name, ast.Constant, ast.Call, ast.Attribute
+_Name, _Constant, _Call, _Attribute, _Subscript = ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript
 
 
 def _calls_in(node: ast.AST) -> list[ast.Call]:
@@ -764,6 +764,8 @@ class _Visitor(ScopeBook):
                 self.scopes[-1].checked.update(_names_in(call))
                 inside_checks.update(id(c) for c in _calls_in(call))
             kwnames = [k.arg for k in call.keywords if k.arg is not None]
+            if parts is None and call.func.__class__ is _Attribute and call.func.value.__class__ is _Subscript:
+                parts = ["_", call.func.attr]  # a method of an item, `df[target].isna()`: only a `*.isna` glob takes it
             if not wants(qualname, kwnames) and not (
                     qualname is None and parts and self.interest.wants_method(".".join(parts))):
                 continue

@@ -65,12 +65,15 @@ def use_matches(use: dict[str, Any], m: dict[str, Any]) -> bool:
     for kw, values in (m.get("keyword_values") or {}).items():
         if use["kwv"].get(kw) not in values:
             return False
+    for kw, values in (m.get("not_keyword_values") or {}).items():  # `nullable=True` opts out
+        if kw in use["kwv"] and use["kwv"][kw] in values:
+            return False
     return True
 
 
 # ------------------------------------------------------------------------- one file
 @register("python-call", "file", {"calls", "not_calls", "how", "args", "arg_values", "keywords", "keyword_values", "any_keywords",
-                                   "asserted", "also_calls", *CONTEXT_KEYS})
+                                   "not_keyword_values", "asserted", "also_calls", *CONTEXT_KEYS})
 def match_python_call(rule, f: FileView) -> list[Finding]:
     """Uses of the named calls; with `also_calls`, only in a file that also uses one of those
     (a simple model trained beside a complex one)."""
