@@ -267,6 +267,8 @@ class _Visitor(ScopeBook, cst.CSTVisitor):
         if assert_like:
             self.check_depth += 1
         kwnames = [a.keyword.value for a in node.args if a.keyword is not None]
+        if parts is None and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Subscript):
+            parts = ["_", node.func.attr.value]  # a method of an item, `df[target].isna()`, as engine/python.py names it
         if not self.interest.wants(qualname, kwnames) and not (
                 qualname is None and parts and self.interest.wants_method(".".join(parts))):
             return
