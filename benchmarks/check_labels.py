@@ -7,7 +7,8 @@ every one of the 28 ML Test Score items none / manual / automated and scores eve
 robustness sub-categories 0-4, each with a note; evidence is a list of `path:line` (or a bare
 path where a whole file is the evidence); the facts' seed lines are `path:line` too. A file that
 breaks any of this would be scored wrongly and silently by `accuracy.py`, so this prints one
-line per problem and exits 1 if there is any (0 when every file is well formed). The test suite runs it on every label in the project.
+line per problem and exits 1 if there is any (0 when every file is well formed). The test suite
+runs it on every label in the project.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ repository (one round). Their figures are measurements, so nothing here asserts 
 
 from __future__ import annotations
 
+import functools
 import py_compile
 import subprocess
 import sys
@@ -37,7 +38,9 @@ def test_speed_vs_floor_prints_a_row_of_ratios(tmp_path):
     assert cells[8] == "n/a" or int(cells[8]) >= 0  # peak MiB (0 where /proc hides PSS)
 
 
+@functools.cache
 def _label_module():
+    """benchmarks/check_labels.py, loaded once for all the label tests (it is a script, not a module)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("check_labels", BENCHMARKS / "check_labels.py")
