@@ -132,6 +132,54 @@ def test_azure_pipelines_folder_and_templates_a_pipeline_elsewhere_includes():
     assert sorted(w.path for w in ci.workflows) == ["azure-pipelines/PIPELINE-1-training.yml"]
 
 
+def test_an_azure_pipeline_in_a_folder_of_its_own_is_found_by_its_trigger_and_body():
+    ci, _ = ci_of({
+        "devops/pipeline/pr_to_dev_pipeline.yml": """
+            trigger: none
+            pr:
+              branches:
+                include: [development]
+            pool:
+              vmImage: ubuntu-latest
+            steps:
+              - template: templates/run_job.yml
+                parameters:
+                  spec: ./mlops/pipeline.yml
+        """,
+        "devops/pipeline/templates/run_job.yml": """
+            parameters:
+              - name: spec
+                type: string
+            steps:
+              - bash: |
+                  run_id=$(az ml job create -f ${{ parameters.spec }} --query name -o tsv)
+                  status=$(az ml job show -n $run_id --query status -o tsv)
+        """,
+        "mlops/pipeline.yml": """
+            type: pipeline
+            jobs:
+              train_job:
+                code: ../src
+                command: python train.py --data ${{inputs.data}}
+        """,
+        # an Azure ML pipeline definition: a body, no trigger; a variables file: neither
+        "devops/pipeline/variables.yml": "variables:\n  - name: CLUSTER\n    value: cpu\n",
+    })
+    got = automated(ci)
+    assert got["src/train.py"] == "devops/pipeline/pr_to_dev_pipeline.yml"  # through `$(az ml job create ...)`
+    assert sorted(w.path for w in ci.workflows) == ["devops/pipeline/pr_to_dev_pipeline.yml"]
+    assert ci.workflows[0].effective_triggers == {"pull_request"}
+
+
+def test_command_substitutions_are_commands_and_macros_are_not():
+    from mlscorecard.detectors.ci import command_substitutions
+
+    assert command_substitutions("id=$(az ml job create -f j.yml --set a=$(EXP) -o tsv)") == [
+        "az ml job create -f j.yml --set a=$(EXP) -o tsv"]
+    assert command_substitutions("echo $(EXPERIMENT_NAME) $((1 + 2)) $(date +%s)") == ["date +%s"]
+    assert command_substitutions("echo $(python -c 'print((1))') $(unclosed x") == ["python -c 'print((1))'"]
+
+
 def test_a_script_in_a_published_copy_of_the_repository_is_the_repository_file():
     ci, _ = ci_of({
         "mlops/build_pipeline.py": "print('publish')\n",

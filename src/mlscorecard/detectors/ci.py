@@ -217,6 +217,8 @@ class _CommandReader:
             command = _UNRESOLVED_EXPR.sub("__expr__", command)  # ${{ env.X }} left over: one opaque word
             if shell_vars and "$" in command:
                 command = _SHELL_REF.sub(lambda m: shell_vars.get(m.group(1) or m.group(2), m.group(0)), command)
+            for inner in command_substitutions(command):  # `run_id=$(az ml job create -f job.yml ...)`
+                out.extend(self.executions(inner, cwd, depth + 1))
             try:
                 argv = shlex.split(command, comments=True)
             except ValueError:
@@ -756,6 +758,29 @@ def _drop_options(args: list[str], with_value: frozenset[str]) -> list[str]:
 
 
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
+def command_substitutions(command: str) -> list[str]:
+    """The commands inside `$(...)` in a shell command, outermost only, parentheses balanced:
+    `run_id=$(az ml job create -f job.yml --query name -o tsv)` runs `az ml job create ...`.
+    One word with no space inside (`$(EXPERIMENT_NAME)`) is an Azure Pipelines macro, not a
+    command; `$((1 + 2))` is arithmetic."""
+    out, i = [], command.find("$(")
+    while i != -1:
+        depth, j = 0, i + 1
+        while j < len(command):
+            if command[j] == "(":
+                depth += 1
+            elif command[j] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        inner = command[i + 2:j].strip()
+        if depth == 0 and not inner.startswith("(") and " " in inner:
+            out.append(inner)
+        i = command.find("$(", j)
+    return out
+
+
 _SHELL_REF = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
 
 # Task runners: program -> its tasks' commands (detectors/tasks.py)

@@ -625,6 +625,21 @@ def read_pre_commit(snap: Snapshot, path: str, reader: _CommandReader, facts: CI
 # ---------------------------------------------------------------------------- dispatch
 _AZURE_RE = re.compile(r"(^|/)(azure-pipelines[^/]*\.ya?ml|\.?azure-pipelines/.+\.ya?ml|\.azuredevops/.+\.ya?ml|\.pipelines/.+\.ya?ml)$")
 _JENKINS_RE = re.compile(r"(^|/)(Jenkinsfile[^/]*|[^/]+\.jenkinsfile)$")
+# Azure DevOps registers a pipeline from any YAML file, and templates keep them in folders of
+# their own (`devops/pipeline/`, `environment_setup/*-pipeline.yml`, `infra/PIPELINE-0-setup.yml`):
+# a YAML file whose path says pipeline or devops is one when its top level has a trigger (trigger,
+# pr, schedules) beside a body (pool, stages, jobs, steps). An Azure ML, Kubeflow or Tekton
+# pipeline definition has no top-level trigger; a GitHub workflow's trigger is `on:`.
+_AZURE_CANDIDATE_RE = re.compile(r"(?i)(pipeline|devops)[^/]*(/.*)?\.ya?ml$")
+_AZURE_TRIGGER_KEY = re.compile(r"^(?:trigger|pr|schedules)[ \t]*:", re.M)
+_AZURE_BODY_KEY = re.compile(r"^(?:pool|stages|jobs|steps)[ \t]*:", re.M)
+
+
+def _is_azure_elsewhere(snap: Snapshot, path: str) -> bool:
+    if path.startswith(".github/") or not _AZURE_CANDIDATE_RE.search(path):
+        return False
+    text = snap.read_text(path) or ""
+    return bool(_AZURE_TRIGGER_KEY.search(text) and _AZURE_BODY_KEY.search(text))
 
 
 _OTHER_CONFIGS = frozenset({".gitlab-ci.yml", ".gitlab-ci.yaml", ".circleci/config.yml", ".circleci/config.yaml",
@@ -639,7 +654,8 @@ def is_ci_config(path: str) -> bool:
     return (path in _OTHER_CONFIGS or bool(_AZURE_RE.search(path)) or bool(_BUILDKITE_RE.fullmatch(path))
             or bool(_BUILDSPEC_RE.search(path)) or bool(_CFN_CANDIDATE_RE.search(path))
             or (bool(_JENKINS_RE.search(path)) and not name.endswith((".md", ".txt")))
-            or (path.endswith((".yaml", ".yml")) and bool(_CLOUD_BUILD_NAME.fullmatch(name) or _CLOUD_BUILD_DIR.search(path))))
+            or (path.endswith((".yaml", ".yml")) and bool(_CLOUD_BUILD_NAME.fullmatch(name) or _CLOUD_BUILD_DIR.search(path)))
+            or (not path.startswith(".github/") and bool(_AZURE_CANDIDATE_RE.search(path))))
 
 
 def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -> None:
@@ -681,4 +697,6 @@ def _read_other(snap: Snapshot, path: str, reader: _CommandReader, facts: CIFact
             read_buildspec(snap, path, reader, facts)
     elif path.endswith((".yaml", ".yml")) and _is_cloud_build(snap, path):
         read_cloud_build(snap, path, reader, facts)
+    elif _is_azure_elsewhere(snap, path):
+        azure.append(path)
 
