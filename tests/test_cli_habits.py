@@ -312,6 +312,20 @@ def test_examples_docs_and_vendored_code_are_kept_apart(repo_factory):
     assert any(line.startswith("Kept apart, not scored:") for line in terminal[:5])
 
 
+def test_coding_assistants_instructions_are_kept_apart(repo_factory):
+    advice = "## Practices\n\n- **Start simple:** compare against a simple baseline model first.\n"
+    repo = repo_factory([{"subject": "init", "files": {
+        "src/model.py": "import torch\n",
+        ".claude/agents/ml-engineer.md": advice,
+        ".github/copilot-instructions.md": advice,
+        "docs/modelling.md": "We compare the model against a simple baseline.\n"}}])
+    rep = report(str(repo))
+    assert evidence_paths(rep, "model-5") == ["docs/modelling.md"]  # the project's own docs count
+    apart = rep["facts"]["outside_the_project"]
+    assert {(r["scope"], r["path"]) for r in apart["evidence"] if r["item"] == "model-5"} == {
+        ("assistant", ".claude/agents/ml-engineer.md"), ("assistant", ".github/copilot-instructions.md")}
+
+
 def test_scripts_ci_runs_that_are_missing_are_listed(repo_factory):
     wf = "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: python scripts/train.py\n      - run: bash ci/e2e.sh\n"
     repo = repo_factory([{"subject": "init", "files": {".github/workflows/ci.yml": wf}}])

@@ -1,5 +1,5 @@
 """What counts as the project: samples, examples, tutorials, documentation code, vendored and
-generated code are recognised by their paths and kept out of the project's own evidence.
+generated code, and coding assistants' instructions are recognised by their paths and kept out of the project's own evidence.
 
 Their evidence is still found and shown apart ("in examples"), never raising a score, unless
 the project's settings say `count-examples = true`; a committed secret counts wherever it is.
@@ -20,13 +20,19 @@ SCOPES: dict[str, re.Pattern[str]] = {
     # documentation's own code only: a README or a docs page describing a procedure is evidence
     "docs": re.compile(r"(^|/)(docs?|documentation|docs-[\w-]+)/.*\.(py|ipynb|sh|r)$", re.I),
     "vendored": re.compile(r"(^|/)(vendor|vendored|_vendor|third[_-]party|3rdparty|externals)/", re.I),
+    # coding assistants' instructions and agent definitions (`.claude/agents/ml-engineer.md`:
+    # "begin with a baseline model"): advice to a tool, not a procedure of the project's
+    "assistant": re.compile(r"(^|/)\.(claude|cursor|windsurf|codex|gemini|continue|roo|clinerules|kiro|aider[\w.-]*)(/|$)"
+                            r"|^\.github/(copilot-instructions\.md$|(instructions|prompts|chatmodes|agents)/)", re.I),
     "generated": re.compile(r"(_pb2(_grpc)?\.pyi?$|\.pb\.go$|(^|/)(generated|autogen|openapi[_-]client|"
                             r"swagger[_-]client)/|(^|/)config/crd/(bases/)?[^/]+\.ya?ml$)", re.I),
 }
 
 # one search rules out most paths: none of the scopes' words is in them
 _ANY = re.compile(r"exampl|sampl|tutorial|demo|cookbook|quickstart|doc|vendor|third|3rdparty|external|_pb2|\.pb\.go|"
-                  r"generated|autogen|client|/crd/|^crd/|config/crd", re.I)
+                  r"generated|autogen|client|/crd/|^crd/|config/crd|"
+                  r"\.(claude|cursor|windsurf|codex|gemini|continue|roo|clinerules|kiro|aider)|copilot|"
+                  r"^\.github/(instructions|prompts|chatmodes|agents)/", re.I)
 
 # extension -> language, for code no rule reads
 UNREAD_LANGUAGES = {
