@@ -40,6 +40,19 @@ _PARSE_RATE = 1.5e6
 _SCAN_RATE = 60e6
 
 
+# Top-level import names of widely used libraries. A local package nested under another one
+# with such a name (a library's `backends/torch/`, `od/sklearn/`) is never what an absolute
+# `import torch` or `from sklearn.datasets import load_iris` resolves to; at the repository root
+# or under src/ it may be (a project that vendors or shadows the library), and stays found.
+THIRD_PARTY_TOP_LEVEL = frozenset({
+    "numpy", "pandas", "scipy", "sklearn", "torch", "torchvision", "torchaudio", "tensorflow", "keras", "jax",
+    "flax", "xgboost", "lightgbm", "catboost", "transformers", "lightning", "pytorch_lightning", "mlflow",
+    "sagemaker", "airflow", "prefect", "kfp", "ray", "optuna", "onnx", "onnxruntime", "matplotlib", "seaborn",
+    "requests", "yaml", "pydantic", "fastapi", "flask", "boto3", "statsmodels", "spacy", "gensim", "keops",
+    "pykeops", "tritonclient", "triton", "dask", "pyspark", "polars", "pyarrow", "wandb", "hydra", "omegaconf",
+})
+
+
 @dataclass
 class RepoFacts:
     snap: Snapshot
@@ -75,6 +88,10 @@ class RepoFacts:
                     continue
                 parts = module_name(p).split(".")
                 for k in range(len(parts)):
+                    # a nested backend package named for a library (alibi_detect/od/sklearn/) is
+                    # not what `import sklearn` finds: only at the root or under src/
+                    if k and parts[k] in THIRD_PARTY_TOP_LEVEL and parts[:k] != ["src"]:
+                        continue
                     index.setdefault(".".join(parts[k:]), []).append(p)
             self._module_index = index
         return self._module_index
