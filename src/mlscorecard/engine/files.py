@@ -358,10 +358,12 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
             defined: list[str] | None = None
             for rule_id, criteria in plan.targets.items():
                 ok = []
-                for i, (path_re, imports_re, defines_re) in enumerate(criteria):
-                    if not (imports_re or defines_re) or (path_re is not None and not path_re.search(path)):
+                for i, (path_re, imports_re, defines_re, not_imports_re) in enumerate(criteria):
+                    if not (imports_re or defines_re or not_imports_re) or (path_re is not None and not path_re.search(path)):
                         continue
                     if imports_re is not None and not imports_re.search(source):
+                        continue
+                    if not_imports_re is not None and not_imports_re.search(source):
                         continue
                     if defines_re is not None:
                         if defined is None:

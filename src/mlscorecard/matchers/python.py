@@ -216,26 +216,31 @@ def match_python_test_imports(rule, facts: "RepoFacts") -> list[Finding]:
 DEFINED_NAME_RE = re.compile(r"^[ \t]*(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
 
 
+def _imports_re(names: list[str]) -> re.Pattern[str]:
+    """An import line of one of these packages (a submodule imported from its parent too:
+    `from sklearn import compose` imports sklearn.compose)."""
+    alternatives = "|".join(re.escape(n) for n in names)
+    submodules = "".join(
+        rf"|from\s+{re.escape(parent)}\s+import\s+[^\n#]*?\b{re.escape(leaf)}\b(?!\.)"
+        for parent, _, leaf in (n.rpartition(".") for n in names) if parent)
+    return re.compile(rf"^\s*(?:(?:from|import)\s+(?:{alternatives})\b{submodules})", re.M)
+
+
 def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
     """The parts of a test-imports rule's target criteria that read a module's text (what it
-    imports, what it defines), with the path pattern that must also hold, one triple per
-    criteria set. They are checked per file, with the file's other facts (engine/files.py), so
+    imports, what it must not import, what it defines), with the path pattern that must also
+    hold, one tuple per criteria set. They are checked per file, with the file's other facts (engine/files.py), so
     the repo-scope matcher never reads a file."""
     out = []
     for crit in (rule.match.get("target") or {}).get("any_of") or []:
         path_re = re.compile(crit["path_regex"]) if crit.get("path_regex") else None
-        imports_re = None
-        if crit.get("imports_any"):
-            alternatives = "|".join(re.escape(n) for n in crit["imports_any"])
-            # a submodule imported from its parent counts too: `from sklearn import compose`
-            # imports sklearn.compose
-            submodules = "".join(
-                rf"|from\s+{re.escape(parent)}\s+import\s+[^\n#]*?\b{re.escape(leaf)}\b(?!\.)"
-                for parent, _, leaf in (n.rpartition(".") for n in crit["imports_any"]) if parent)
-            imports_re = re.compile(rf"^\s*(?:(?:from|import)\s+(?:{alternatives})\b{submodules})", re.M)
+        imports_re = _imports_re(crit["imports_any"]) if crit.get("imports_any") else None
+        # a module whose path qualifies but that imports one of these is something else (an
+        # ORM's `models.py` importing sqlalchemy or sqlmodel)
+        not_imports_re = _imports_re(crit["not_imports_any"]) if crit.get("not_imports_any") else None
         # searched in each name the module defines (DEFINED_NAME_RE), not in its whole text
         defines_re = re.compile(crit["defines_regex"], re.I) if crit.get("defines_regex") else None
-        out.append((path_re, imports_re, defines_re))
+        out.append((path_re, imports_re, defines_re, not_imports_re))
     return out
 
 
@@ -244,14 +249,15 @@ def _target_predicate(rule, facts: "RepoFacts") -> Callable[[str], bool]:
 
     target.any_of is a list of criteria sets; a module qualifies when it meets every criterion
     of one set: path_regex (its path), imports_any (it imports one of these packages),
-    defines_regex (it defines a function, method or class with such a name).
+    not_imports_any (it imports none of these), defines_regex (it defines a function, method
+    or class with such a name).
     target.exclude_path_regex removes modules whatever they meet. Test code never qualifies.
     """
     target = rule.match.get("target") or {}
     exclude_re = re.compile(target["exclude_path_regex"]) if target.get("exclude_path_regex") else None
     criteria = target.get("any_of") or []
     path_res = [re.compile(c["path_regex"]) if c.get("path_regex") else None for c in criteria]
-    reads_text = [bool(c.get("imports_any") or c.get("defines_regex")) for c in criteria]
+    reads_text = [bool(c.get("imports_any") or c.get("defines_regex") or c.get("not_imports_any")) for c in criteria]
 
     @lru_cache(maxsize=None)
     def is_target(path: str) -> bool:
