@@ -758,6 +758,8 @@ def _drop_options(args: list[str], with_value: frozenset[str]) -> list[str]:
 
 
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
+
+
 def command_substitutions(command: str) -> list[str]:
     """The commands inside `$(...)` in a shell command, outermost only, parentheses balanced:
     `run_id=$(az ml job create -f job.yml --query name -o tsv)` runs `az ml job create ...`.

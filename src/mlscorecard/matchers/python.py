@@ -229,8 +229,8 @@ def _imports_re(names: list[str]) -> re.Pattern[str]:
 def target_text_criteria(rule) -> list[tuple[re.Pattern[str] | None, ...]]:
     """The parts of a test-imports rule's target criteria that read a module's text (what it
     imports, what it must not import, what it defines), with the path pattern that must also
-    hold, one tuple per criteria set. They are checked per file, with the file's other facts (engine/files.py), so
-    the repo-scope matcher never reads a file."""
+    hold, one tuple per criteria set. They are checked per file, with the file's other facts
+    (engine/files.py), so the repo-scope matcher never reads a file."""
     out = []
     for crit in (rule.match.get("target") or {}).get("any_of") or []:
         path_re = re.compile(crit["path_regex"]) if crit.get("path_regex") else None
