@@ -1,5 +1,6 @@
 """What counts as the project: samples, examples, tutorials, documentation code, vendored and
-generated code, and coding assistants' instructions are recognised by their paths and kept out of the project's own evidence.
+generated code, and coding assistants' instructions are recognised by their paths and kept out
+of the project's own evidence.
 
 Their evidence is still found and shown apart ("in examples"), never raising a score, unless
 the project's settings say `count-examples = true`; a committed secret counts wherever it is.

@@ -635,8 +635,13 @@ _AZURE_TRIGGER_KEY = re.compile(r"^(?:trigger|pr|schedules)[ \t]*:", re.M)
 _AZURE_BODY_KEY = re.compile(r"^(?:pool|stages|jobs|steps)[ \t]*:", re.M)
 
 
+def _may_be_azure_elsewhere(path: str) -> bool:
+    """By its path, a file _is_azure_elsewhere may find a pipeline in (never a GitHub workflow)."""
+    return not path.startswith(".github/") and bool(_AZURE_CANDIDATE_RE.search(path))
+
+
 def _is_azure_elsewhere(snap: Snapshot, path: str) -> bool:
-    if path.startswith(".github/") or not _AZURE_CANDIDATE_RE.search(path):
+    if not _may_be_azure_elsewhere(path):
         return False
     text = snap.read_text(path) or ""
     return bool(_AZURE_TRIGGER_KEY.search(text) and _AZURE_BODY_KEY.search(text))
@@ -655,7 +660,7 @@ def is_ci_config(path: str) -> bool:
             or bool(_BUILDSPEC_RE.search(path)) or bool(_CFN_CANDIDATE_RE.search(path))
             or (bool(_JENKINS_RE.search(path)) and not name.endswith((".md", ".txt")))
             or (path.endswith((".yaml", ".yml")) and bool(_CLOUD_BUILD_NAME.fullmatch(name) or _CLOUD_BUILD_DIR.search(path)))
-            or (not path.startswith(".github/") and bool(_AZURE_CANDIDATE_RE.search(path))))
+            or _may_be_azure_elsewhere(path))
 
 
 def read_other_systems(snap: Snapshot, reader: _CommandReader, facts: CIFacts) -> None:
