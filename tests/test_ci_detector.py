@@ -124,6 +124,30 @@ def test_tox_runs_only_the_environments_named_and_reads_toxinidir():
         "other/test_c.py", "tests/unit/test_b.py"]
 
 
+def test_tox_settings_in_setup_cfg_and_pyproject():
+    """tox looks in tox.ini, then setup.cfg ([tox:tox]), pyproject.toml ([tool.tox], as
+    legacy_tox_ini text or native TOML) and tox.toml; the first one found counts."""
+    ci = workflow("tox")
+    setup_cfg = "[flake8]\nmax-line-length = 120\n[tox:tox]\nenvlist = py311\n[testenv]\ncommands = pytest tests/unit\n"
+    assert sorted(executed({**TESTS, "setup.cfg": setup_cfg, ".github/workflows/ci.yml": ci})) == ["tests/unit/test_b.py"]
+    # a setup.cfg without a [tox:tox] section is not tox's (its [testenv] could be anything's)
+    not_tox = "[testenv]\ncommands = pytest tests/unit\n"
+    assert sorted(executed({**TESTS, "setup.cfg": not_tox, ".github/workflows/ci.yml": ci})) == []
+    legacy = ('[tool.tox]\nlegacy_tox_ini = """\n[tox]\nenv_list = unit\n[testenv:unit]\n'
+              'commands = pytest {toxinidir}/other\n"""\n')
+    assert sorted(executed({**TESTS, "pyproject.toml": legacy, ".github/workflows/ci.yml": ci})) == ["other/test_c.py"]
+    native = ('[tool.tox]\nenv_list = ["3.12", "lint"]\n[tool.tox.env_run_base]\n'
+              'commands = [["pytest", { replace = "posargs", default = ["tests/unit"], extend = true }]]\n'
+              '[tool.tox.env.lint]\ncommands = [["ruff", "check", "."]]\n')
+    assert sorted(executed({**TESTS, "pyproject.toml": native, ".github/workflows/ci.yml": ci})) == ["tests/unit/test_b.py"]
+    assert sorted(executed({**TESTS, "pyproject.toml": native, ".github/workflows/ci.yml": workflow("tox -e lint")})) == []
+    tox_toml = 'env_list = ["unit"]\n[env.unit]\ncommands = [["python", "-m", "pytest", "{tox_root}/other"]]\n'
+    assert sorted(executed({**TESTS, "tox.toml": tox_toml, ".github/workflows/ci.yml": ci})) == ["other/test_c.py"]
+    # tox.ini comes first
+    first = {"tox.ini": "[tox]\nenvlist = py\n[testenv]\ncommands = pytest other\n", "setup.cfg": setup_cfg}
+    assert sorted(executed({**TESTS, **first, ".github/workflows/ci.yml": ci})) == ["other/test_c.py"]
+
+
 def test_working_directory():
     wf = "on: push\njobs:\n  t:\n    runs-on: x\n    defaults:\n      run:\n        working-directory: tests\n    steps:\n      - run: pytest unit\n"
     assert sorted(executed({**TESTS, ".github/workflows/ci.yml": wf})) == ["tests/unit/test_b.py"]

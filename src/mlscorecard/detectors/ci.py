@@ -646,9 +646,12 @@ class _CommandReader:
 
     def _tox(self, cwd: str, depth: int, args: list[str] = ()) -> list[tuple[str, str]]:
         """The commands of the environments `tox` runs: those `-e` names, else the envlist,
-        else every environment; an environment without commands of its own has [testenv]'s."""
+        else every environment; an environment without commands of its own has the base's.
+        The settings are found where tox looks (`-c FILE`, else the first of tox.ini,
+        setup.cfg with a [tox:tox] section, pyproject.toml's [tool.tox] as legacy_tox_ini text
+        or as TOML, tox.toml)."""
         selected: list[str] = []
-        config = "tox.ini"
+        config = None
         args = list(args)
         for i, a in enumerate(args):
             value = None
@@ -662,31 +665,96 @@ class _CommandReader:
                 config = args[i + 1]
             if value:
                 selected.extend(v.strip() for v in value.split(",") if v.strip())
-        path = _join(cwd, config)
-        text = self.snap.read_text(path) if self.snap.exists(path) else None
-        if not text:
+        settings = self._tox_settings(cwd, config)
+        if settings is None:
             return []
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
-        try:
-            parser.read_string(text)
-        except configparser.Error as exc:
-            self.snap.warn(path, f"cannot read tox settings: {str(exc).splitlines()[0]}")
-            return []
-        envs = [sec[len("testenv:"):] for sec in parser.sections() if sec.startswith("testenv:")]
+        envlist, envs, base, env_commands = settings
         if not selected or "ALL" in selected or any("$" in v or "{" in v for v in selected):
-            envlist = parser.get("tox", "envlist", fallback="") if parser.has_section("tox") else ""
-            selected = [v.strip() for v in re.split(r"[\s,]+", envlist) if v.strip()]
+            selected = envlist
             if not selected or any("{" in v for v in selected):  # factor expansions: not worked out
                 selected = envs or ["py"]
-        base = parser.get("testenv", "commands", fallback="") if parser.has_section("testenv") else ""
         out: list[tuple[str, str]] = []
         for name in dict.fromkeys(selected):
-            section = f"testenv:{name}"
-            commands = parser.get(section, "commands", fallback=base) if parser.has_section(section) else base
-            commands = commands.replace("{toxinidir}/", "").replace("{toxinidir}", ".")
+            commands = env_commands.get(name)
+            commands = base if commands is None else commands
+            for root in ("{toxinidir}", "{tox_root}"):
+                commands = commands.replace(root + "/", "").replace(root, ".")
             commands = re.sub(r"\{posargs[^}]*\}|\{[a-z_]+\}", "", commands)
             out.extend(self.executions(commands, cwd, depth + 1))
         return out
+
+    def _tox_settings(self, cwd: str, config: str | None) -> tuple[list[str], list[str], str, dict[str, str | None]] | None:
+        """(envlist, environments defined, base commands, commands per environment (None: the
+        base's)) from the first tox configuration found, or None."""
+        candidates = [config] if config else ["tox.ini", "setup.cfg", "pyproject.toml", "tox.toml"]
+        for name in candidates:
+            path = _join(cwd, name)
+            text = self.snap.read_text(path) if self.snap.exists(path) else None
+            if not text:
+                continue
+            kind = posixpath.basename(name)
+            try:
+                if kind.endswith(".toml"):
+                    data = tomllib.loads(text)
+                    if kind == "pyproject.toml":
+                        data = data.get("tool", {}).get("tox")
+                        if not isinstance(data, dict):
+                            continue
+                        if isinstance(data.get("legacy_tox_ini"), str):
+                            return _tox_ini_settings(data["legacy_tox_ini"], "tox")
+                    return _tox_toml_settings(data)
+                if kind == "setup.cfg" and not config and "[tox:tox]" not in text:
+                    continue
+                return _tox_ini_settings(text, "tox:tox" if kind == "setup.cfg" else "tox")
+            except (configparser.Error, tomllib.TOMLDecodeError) as exc:
+                self.snap.warn(path, f"cannot read tox settings: {str(exc).splitlines()[0]}")
+                return None
+        return None
+
+
+def _tox_ini_settings(text: str, core: str) -> tuple[list[str], list[str], str, dict[str, str | None]]:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.read_string(text)
+    envs = [sec[len("testenv:"):] for sec in parser.sections() if sec.startswith("testenv:")]
+    envlist = ""
+    if parser.has_section(core):
+        envlist = parser.get(core, "envlist", fallback="") or parser.get(core, "env_list", fallback="")
+    base = parser.get("testenv", "commands", fallback="") if parser.has_section("testenv") else ""
+    commands = {name: parser.get(f"testenv:{name}", "commands", fallback=None) for name in envs}
+    return [v.strip() for v in re.split(r"[\s,]+", envlist) if v.strip()], envs, base, commands
+
+
+def _toml_command(command) -> str:
+    """One native-TOML tox command (a list of arguments; `{replace = "posargs", default = [...]}`
+    stands for its default arguments) as a shell line."""
+    if isinstance(command, str):
+        return command
+    if not isinstance(command, list):
+        return ""
+    words = []
+    for arg in command:
+        if isinstance(arg, str):
+            words.append(shlex.quote(arg))
+        elif isinstance(arg, dict) and arg.get("replace") == "posargs" and isinstance(arg.get("default"), list):
+            words.extend(shlex.quote(a) for a in arg["default"] if isinstance(a, str))
+    return " ".join(words)
+
+
+def _toml_commands(env) -> str | None:
+    commands = env.get("commands") if isinstance(env, dict) else None
+    if not isinstance(commands, list):
+        return None
+    return "\n".join(line for line in map(_toml_command, commands) if line)
+
+
+def _tox_toml_settings(data: dict) -> tuple[list[str], list[str], str, dict[str, str | None]]:
+    envs_table = data.get("env") if isinstance(data.get("env"), dict) else {}
+    envlist = data.get("env_list") or data.get("envlist") or []
+    envlist = [v for v in envlist if isinstance(v, str)] if isinstance(envlist, list) else []
+    base = _toml_commands(data.get("env_run_base")) or ""
+    commands = {name: _toml_commands(env) for name, env in envs_table.items()}
+    return envlist, list(envs_table), base, commands
+
 
 def parse_makefile(text: str) -> dict[str, tuple[list[str], list[str]]]:
     """target -> (prerequisites, recipe lines); enough of make to follow test targets."""
