@@ -32,6 +32,14 @@ def match_codeowners(rule, facts: "RepoFacts") -> list[Finding]:
     return [Finding(rule.id, co["path"], co["lines"][0], summary)]
 
 
+def _has_model_code(facts: "RepoFacts") -> bool:
+    """Whether the commit holds a model file or config with something in it: a template's empty
+    `model.py` placeholders are no model specification."""
+    from ..detectors.history import is_model_file
+
+    return any(info.size > 0 and is_model_file(path) for path, info in facts.snap.files.items())
+
+
 @register("history-review", "repo", {"min_pr_fraction", "max_pr_fraction", "model_code"})
 def match_history_review(rule, facts: "RepoFacts") -> list[Finding]:
     """The review fraction of recent first-parent commits within [min_pr_fraction,
@@ -45,7 +53,7 @@ def match_history_review(rule, facts: "RepoFacts") -> list[Finding]:
         return []
     if "max_pr_fraction" in rule.match and review["pr_fraction"] >= float(rule.match["max_pr_fraction"]):
         return []
-    if rule.match.get("model_code") and not review.get("model_spec_commits"):
+    if rule.match.get("model_code") and not (review.get("model_spec_commits") and _has_model_code(facts)):
         return []
     summary = (f"{rule.summary}: {review['reviewed_commits']} of the last {review['commits_considered']} "
                f"first-parent commits came through a pull/merge request ({review['pr_fraction']:.0%})")
