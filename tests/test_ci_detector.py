@@ -148,6 +148,55 @@ def test_tox_settings_in_setup_cfg_and_pyproject():
     assert sorted(executed({**TESTS, **first, ".github/workflows/ci.yml": ci})) == ["other/test_c.py"]
 
 
+def test_commands_inside_containers_shells_and_wrappers():
+    """What runs inside `docker run`/`docker compose run`/`exec`, `bash -c "..."`, and behind
+    wrappers that take options (`sudo -E`, `xvfb-run -a`, `uvx`, `pipx run`, `nix develop -c`)."""
+    runs = {
+        "docker run --rm -v $PWD:/app -w /app img:latest pytest tests/test_a.py": ["tests/test_a.py"],
+        "docker compose -f ci/compose.yml run --rm -T app python -m pytest tests/test_a.py": ["tests/test_a.py"],
+        "docker-compose exec -T app pytest tests/test_a.py": ["tests/test_a.py"],
+        "podman exec ctr pytest tests/test_a.py": ["tests/test_a.py"],
+        "bash -lc 'pytest tests/test_a.py'": ["tests/test_a.py"],
+        "sudo -E -u runner pytest tests/test_a.py": ["tests/test_a.py"],
+        "xvfb-run -a -s '-screen 0 1024x768x24' pytest tests/test_a.py": ["tests/test_a.py"],
+        "uvx pytest tests/test_a.py": ["tests/test_a.py"],
+        "pipx run pytest tests/test_a.py": ["tests/test_a.py"],
+        "nix develop -c pytest tests/test_a.py": ["tests/test_a.py"],
+        "docker build -t img .": [],  # no command runs inside
+        "docker compose up -d": [],
+        "docker run --rm img": [],  # the image's own command: not known here
+        "bash --version": [],
+    }
+    for run, want in runs.items():
+        assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(run)})) == want, run
+
+
+def test_launchers_and_python_options_with_values():
+    files = {**TESTS, "train.py": "", "pkg/fit.py": ""}
+    runs = {
+        "torchrun --nproc_per_node=2 --master_port 29500 train.py --epochs 1": ["train.py"],
+        "accelerate launch --num_processes 1 train.py": ["train.py"],
+        "deepspeed --num_gpus 1 train.py --deepspeed ds.json": ["train.py"],
+        "python -m torch.distributed.run --nproc_per_node 1 train.py": ["train.py"],
+        "torchrun --nproc_per_node 1 -m pkg.fit": ["pkg/fit.py"],
+        "python -W ignore train.py": ["train.py"],
+        "python3 -X dev -u train.py": ["train.py"],
+        "python -c 'import train'": [],
+    }
+    for run, want in runs.items():
+        assert sorted(executed({**files, ".github/workflows/ci.yml": workflow(run)})) == want, run
+
+
+def test_kedro_run_runs_the_pipeline_definitions():
+    files = {**TESTS, "src/proj/pipelines/training/pipeline.py": "", "src/proj/pipelines/scoring/pipeline.py": "",
+             "src/proj/pipelines/training/nodes.py": ""}
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("kedro run")})) == [
+        "src/proj/pipelines/scoring/pipeline.py", "src/proj/pipelines/training/pipeline.py"]
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("kedro run --pipeline training")})) == [
+        "src/proj/pipelines/training/pipeline.py"]
+    assert sorted(executed({**files, ".github/workflows/ci.yml": workflow("kedro lint")})) == []
+
+
 def test_working_directory():
     wf = "on: push\njobs:\n  t:\n    runs-on: x\n    defaults:\n      run:\n        working-directory: tests\n    steps:\n      - run: pytest unit\n"
     assert sorted(executed({**TESTS, ".github/workflows/ci.yml": wf})) == ["tests/unit/test_b.py"]

@@ -44,7 +44,7 @@ _WRAPPERS = {
     ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
 }
 # `then make test`, `do pytest $d`: the command after a shell keyword of an if/for split at `;`
-_SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "exec", "command", "then", "else", "do"}
+_SIMPLE_WRAPPERS = {"sudo", "xvfb-run", "time", "nice", "nohup", "exec", "command", "then", "else", "do"}
 _PYTHON_RE = re.compile(r"^(.*/)?python(\d(\.\d+)?)?$"
                          # the interpreter in a variable: $PYTHON, ${PYTHON_BIN}, $(PYTHON_INTERPRETER)
                          r"|^\$(\w*PYTHON\w*|\{\w*PYTHON\w*\}|\(\w*PYTHON\w*\))$", re.I)
@@ -259,10 +259,13 @@ class _CommandReader:
         if _PYTHON_RE.match(argv[0]) or prog == "coverage":
             rest = argv[1:]
             if _PYTHON_RE.match(argv[0]):
-                while rest and rest[0].startswith("-") and rest[0] != "-m":
-                    rest = rest[1:]
+                rest = _drop_options(rest, _PYTHON_OPTIONS_WITH_VALUE)
+                if rest[:1] == ["-c"]:  # inline code: no file of the repository named
+                    return []
                 if rest[:2] == ["-m", "coverage"]:  # python -m coverage run ...
                     prog, rest = "coverage", rest[2:]
+                if len(rest) > 1 and rest[0] == "-m" and rest[1] in _PYTHON_LAUNCHER_MODULES:
+                    return self._launched(rest[2:], cwd, depth, f"python -m {rest[1]}")
             if prog == "coverage":
                 if rest[:1] != ["run"]:
                     return []
@@ -284,6 +287,16 @@ class _CommandReader:
                     self.unfollowed.add(path)
                 return [(path, f"python {rest[0]}")] if self.snap.exists(path) else []
             return []
+        if prog in _LAUNCHERS or (prog == "accelerate" and argv[1:2] == ["launch"]):
+            rest = argv[2:] if prog == "accelerate" else argv[1:]
+            return self._launched(rest, cwd, depth, " ".join(argv[:2] if prog == "accelerate" else argv[:1]))
+        if prog in ("docker", "docker-compose", "podman", "podman-compose") and depth < MAX_DEPTH:
+            inner = _container_command(prog, argv[1:])
+            return self._argv(inner, cwd, depth + 1) if inner else []
+        if prog in ("bash", "sh", "zsh") and len(argv) > 2 and _is_command_flag(argv[1]) and depth < MAX_DEPTH:
+            return self.executions(argv[2], cwd, depth + 1)  # `bash -c "pytest tests"`: the string is the command
+        if prog == "kedro" and argv[1:2] == ["run"]:
+            return self._kedro_run(argv[2:])
         if prog == "make":
             return self._make(argv[1:], cwd, depth)
         if prog == "tox":
@@ -307,6 +320,34 @@ class _CommandReader:
                 return [(path, argv[0])] if self.snap.exists(path) else []
             return self._script(path, cwd, depth)
         return []
+
+    def _launched(self, args: list[str], cwd: str, depth: int, how: str) -> list[tuple[str, str]]:
+        """The script or module a distributed launcher runs (`torchrun --nproc_per_node=2
+        train.py`, `accelerate launch -m pkg.train`, `python -m torch.distributed.run ...`):
+        the first script argument, or the module after -m; the launcher's own options before it
+        are skipped whatever values they take (a value is never a .py file)."""
+        for i, a in enumerate(args):
+            if a in ("-m", "--module") and i + 1 < len(args):
+                path = self._module_path(args[i + 1], cwd)
+                return [(path, f"{how} -m {args[i + 1]}")] if path else []
+            if a.endswith(".py") and not a.startswith("-"):
+                path = _join(cwd, a)
+                return [(path, f"{how} {a}")] if self.snap.exists(path) else []
+        return []
+
+    def _kedro_run(self, args: list[str]) -> list[tuple[str, str]]:
+        """`kedro run` runs the project's pipelines: their definitions (pipeline.py under a
+        pipelines/ folder, as `kedro new` lays them out), or only the one `--pipeline NAME` names
+        when a folder of that name exists; their node modules follow from the imports."""
+        wanted = None
+        for i, a in enumerate(args):
+            if a in ("--pipeline", "-p") and i + 1 < len(args):
+                wanted = args[i + 1]
+            elif a.startswith("--pipeline="):
+                wanted = a.split("=", 1)[1]
+        found = self.snap.select("kedro-pipelines")
+        named = [p for p in found if posixpath.basename(posixpath.dirname(p)) == wanted] if wanted else []
+        return [(p, "kedro run") for p in (named or found)]
 
     _VARIABLE_PREFIX = re.compile(r"^\$(\([^)]*\)|\{[^}]*\}|\w+)/")
 
@@ -815,16 +856,71 @@ _COVERAGE_OPTIONS_WITH_VALUE = frozenset({"--source", "--rcfile", "--omit", "--i
                                           "--concurrency"})
 
 
-def _drop_options(args: list[str], with_value: frozenset[str]) -> list[str]:
-    """Leading options (and the values of those that take one) removed, up to the program's own -m or script."""
+def _drop_options(args: list[str], with_value: frozenset[str], stop: str = "-m") -> list[str]:
+    """Leading options (and the values of those that take one) removed, up to the program's own
+    -m or script (or up to `stop`)."""
     out = list(args)
-    while out and out[0].startswith("-") and out[0] != "-m":
+    while out and out[0].startswith("-") and out[0] != stop:
         opt = out.pop(0)
         if opt in with_value and out:
             out.pop(0)
     return out
 
 
+_PYTHON_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
+# programs that start a training script on one or more processes: `torchrun train.py`
+_LAUNCHERS = frozenset({"torchrun", "deepspeed", "horovodrun", "mpirun", "composer"})
+_PYTHON_LAUNCHER_MODULES = frozenset({"torch.distributed.run", "torch.distributed.launch", "accelerate.commands.launch",
+                                      "deepspeed.launcher.runner"})
+
+# `docker run` / `docker compose run` options that take no value (every other option, unless
+# written `--opt=value`, is followed by its value); the first word after the options is the
+# image, service or container, the words after it the command run inside
+_CONTAINER_FLAGS = frozenset({"--rm", "-t", "-i", "-it", "-ti", "-d", "--detach", "--init", "--privileged", "--tty",
+                              "--interactive", "-T", "--no-deps", "--service-ports", "--use-aliases", "--build",
+                              "--remove-orphans", "-P", "--publish-all", "--read-only", "--no-TTY", "--quiet-pull",
+                              "--pull-always", "--no-healthcheck", "--sig-proxy"})
+# `docker compose` / `docker-compose` global options with a value (before the subcommand)
+_COMPOSE_GLOBAL_WITH_VALUE = frozenset({"-f", "--file", "-p", "--project-name", "--env-file", "--profile",
+                                        "--project-directory", "--ansi", "--progress", "--parallel"})
+
+
+def _container_command(prog: str, args: list[str]) -> list[str]:
+    """The command `docker run IMAGE CMD...`, `docker exec CONTAINER CMD...`, `docker compose
+    run|exec SERVICE CMD...` (and podman's, docker-compose's) runs inside the container, or
+    []. Read as run from the repository's root: CI builds the image from the checkout or mounts
+    it, so `pytest tests` inside is the repository's tests."""
+    compose = prog in ("docker-compose", "podman-compose")
+    rest = list(args)
+    if not compose and rest[:1] in (["compose"], ["container"]):
+        compose = rest[0] == "compose"
+        rest = rest[1:]
+    if compose:
+        while rest and rest[0].startswith("-"):
+            opt = rest.pop(0)
+            if opt in _COMPOSE_GLOBAL_WITH_VALUE and rest:
+                rest.pop(0)
+    if rest[:1] not in (["run"], ["exec"]):
+        return []
+    rest = rest[1:]
+    while rest and rest[0].startswith("-"):
+        opt = rest.pop(0)
+        if "=" not in opt and opt not in _CONTAINER_FLAGS and rest:
+            rest.pop(0)
+    return rest[1:] if len(rest) > 1 else []
+
+
+def _is_command_flag(arg: str) -> bool:
+    """`-c`, `-lc`, `-ec`, `-xec`: a shell's flags that end in c (the next word is the command)."""
+    return len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg.endswith("c") and arg[1:].isalpha()
+
+
+@selector("kedro-pipelines")
+def is_kedro_pipeline(path: str) -> bool:
+    return bool(_KEDRO_PIPELINE_RE.search(path))
+
+
+_KEDRO_PIPELINE_RE = re.compile(r"(^|/)pipelines/[^/]+/pipeline\.py$")
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
 
 
@@ -879,12 +975,35 @@ def split_commands(text: str) -> list[str]:
     return out
 
 
+# options of the simple wrappers that take a value (`sudo -u runner pytest`, `xvfb-run -s "-screen 0"
+# pytest`, `nice -n 10 python train.py`)
+_WRAPPER_OPTIONS_WITH_VALUE = {
+    "sudo": frozenset({"-u", "--user", "-g", "--group", "-C", "--close-from", "-D", "--chdir", "-h", "--host",
+                       "-p", "--prompt", "-r", "--role", "-t", "--type", "-U", "--other-user", "-T",
+                       "--command-timeout"}),
+    "xvfb-run": frozenset({"-n", "--server-num", "-s", "--server-args", "-e", "--error-file", "-f", "--auth-file",
+                           "-p", "--xauth-protocol", "-w", "--wait"}),
+    "nice": frozenset({"-n", "--adjustment"}),
+}
+
+
+def _drop_wrapper_options(argv: list[str], with_value: frozenset[str]) -> list[str]:
+    """A wrapper's options removed, up to the command it runs (after `--`, when given)."""
+    out = _drop_options(argv, with_value, stop="--")
+    return out[1:] if out[:1] == ["--"] else out
+
+
 def _strip_wrappers(argv: list[str]) -> list[str]:
     while argv:
         if tuple(argv[:2]) in _WRAPPERS:
             argv = argv[2:]
         elif argv[0] in _SIMPLE_WRAPPERS:
-            argv = argv[1:]
+            argv = _drop_wrapper_options(argv[1:], _WRAPPER_OPTIONS_WITH_VALUE.get(argv[0], frozenset()))
+        elif argv[0] in ("uvx", "pipx") and len(argv) > 1:  # `uvx pytest`, `pipx run pytest`: the tool
+            rest = argv[2:] if argv[0] == "pipx" and argv[1] == "run" else argv[1:]
+            argv = _drop_wrapper_options(rest, frozenset({"--from", "--with", "--python", "--spec", "-p"}))
+        elif argv[:3] in (["nix", "develop", "-c"], ["nix", "develop", "--command"]):
+            argv = argv[3:]
         elif argv[0] == "timeout" and len(argv) > 1:
             argv = argv[2:]
         elif argv[0] == "env" or _ASSIGN_RE.match(argv[0]):
