@@ -71,6 +71,14 @@ def test_robustness_mapping():
     assert score([rob(item, 3, automated=True), rob(item, 1, "r/b", automated=True)]) == 4
 
 
+def test_rules_that_find_one_fact_count_once_for_breadth():
+    item = "evaluation.environment"
+    score = lambda ev: score_all(HEUR, ev, set())["robustness"].items[item].score  # noqa: E731
+    split, fraction = "evaluation/held-out-split", "evaluation/held-out-fraction"
+    assert score([rob(item, 1, split), rob(item, 1, fraction), rob(item, 1, "r/c")]) == 1
+    assert score([rob(item, 1, split), rob(item, 1, "r/b"), rob(item, 1, "r/c")]) == 2
+
+
 def test_robustness_total_and_bands():
     evidence = [rob(i, 3) for i in list(HEUR.rubrics["robustness"].items)[:9]]
     res = score_all(HEUR, evidence, set())["robustness"]

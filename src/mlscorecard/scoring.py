@@ -7,7 +7,8 @@ that only CI automates at manual unless the audit found one of those rules.
 
 Robustness (seed 004): each rule declares the score its evidence alone shows (1 trace,
 2 partial, 3 solid). An item takes the highest; evidence from `breadth_rules` or more distinct
-rules at that highest score lifts 1 or 2 by one (never above 3); 4 needs a rule that alone shows 3 (breadth does not
+rules at that highest score lifts 1 or 2 by one (never above 3; rules listed together in
+`same_fact_rules` count as one); 4 needs a rule that alone shows 3 (breadth does not
 count here) and automated evidence from at least two distinct rules (solid and automated end to end);
 an item can name rules that 4 needs (requires_for_4: groups of rule ids, one of each group).
 Negative evidence (a committed secret) caps an item at the rule's `cap` and always asks a human.
@@ -112,6 +113,8 @@ def score_ml_test(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -
 def score_robustness(rubric: Rubric, evidence: list[Evidence], sources: set[str]) -> RubricResult:
     grouped = _by_item([e for e in evidence if e.item in rubric.items and (e.score or e.negative)])
     breadth = int(rubric.data["scoring"].get("breadth_rules", 3))
+    # rules that find one fact two ways (a split call, a split fraction in a config) count once
+    same_fact = {rule: group[0] for group in rubric.data["scoring"].get("same_fact_rules") or [] for rule in group}
     items: dict[str, ItemResult] = {}
     for item_id, item in rubric.items.items():
         ev = grouped.get(item_id, [])
@@ -121,7 +124,7 @@ def score_robustness(rubric: Rubric, evidence: list[Evidence], sources: set[str]
             score = native = max(e.score or 0 for e in positives)
             rules = {e.rule for e in positives}
             reasons = [f"highest rule score {score}"]
-            at_max = {e.rule for e in positives if e.score == native}
+            at_max = {same_fact.get(e.rule, e.rule) for e in positives if e.score == native}
             if score in (1, 2) and len(at_max) >= breadth:
                 score += 1
                 reasons.append(f"+1 for breadth ({len(at_max)} rules at {native})")
