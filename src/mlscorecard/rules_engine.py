@@ -16,6 +16,7 @@ from .detectors.ci import EXTERNAL_CONFIDENCE
 from .detectors.dependencies import import_name
 from .heuristics import Heuristics, Rule
 from .matchers import KINDS, Finding, load_all
+from .matchers.ci import checks_something
 from .model import Evidence
 
 # The key each facts block names what was found under (REPORT-FORMAT.md): a call, or a summary.
@@ -61,7 +62,7 @@ def automation_of(rule: Rule, finding: Finding, facts: RepoFacts) -> str | None:
         return None
     if mode == "ci-pull-request":
         for wf in sorted(facts.ci.workflows, key=lambda w: w.path):
-            if wf.automated and wf.effective_triggers & PULL_REQUEST_TRIGGERS and wf.steps:
+            if wf.automated and wf.effective_triggers & PULL_REQUEST_TRIGGERS and checks_something(wf):
                 return wf.path
         return None
     raise AssertionError(mode)

@@ -68,12 +68,27 @@ def match_ci_executes(rule, facts: "RepoFacts") -> list[Finding]:
     return out
 
 
+# Actions that set a job up or talk to people and check nothing: a workflow of only these (a
+# greeting bot, a labeller, a stale-issue sweeper) is no CI of the code.
+_NO_CHECK_ACTIONS = re.compile(
+    r"^uses:\s*(?:actions/(?:checkout|setup-[\w-]+|cache|upload-artifact|download-artifact|first-interaction|labeler|stale"
+    r"|github-script|add-to-project)|peter-evans/[\w-]+|release-drafter/[\w-]+|kentaro-m/auto-assign[\w-]*"
+    r"|wow-actions/[\w-]+|dependabot/fetch-metadata|amannn/action-semantic-pull-request|thollander/[\w-]+"
+    r"|marocchino/[\w-]+|mshick/[\w-]+)(?:@|$)", re.I)
+
+
+def checks_something(wf) -> bool:
+    """Whether a workflow runs a command or an action other than set-up and bot actions."""
+    return any(not _NO_CHECK_ACTIONS.match(step.text) for step in wf.steps)
+
+
 @register("ci-trigger", "repo", {"triggers"})
 def match_ci_trigger(rule, facts: "RepoFacts") -> list[Finding]:
+    """Workflows started by these triggers that run a command or a checking action."""
     want = set(rule.match["triggers"])
     out = []
     for wf in facts.ci.workflows:
         got = wf.effective_triggers & want
-        if got and wf.steps:
+        if got and checks_something(wf):
             out.append(Finding(rule.id, wf.path, wf.line, f"{rule.summary}: {wf.path} runs on {', '.join(sorted(got))}"))
     return out
