@@ -87,6 +87,34 @@ def test_a_found_value_is_removed_in_every_piece():
     assert r("nothing secret here") == "nothing secret here"
 
 
+def test_the_tools_own_words_survive_a_found_value_that_shares_pieces_with_them(tmp_path):
+    """A committed placeholder credential made of ordinary words must not turn rule ids, item
+    ids and summaries into `[redacted]` (a report whose robustness item was
+    `oper[redacted]ci-cd` could not be read, or scored, at all); the repository's own text
+    still loses every piece of the value."""
+    heur = load_heuristics()
+    value = "operations_secrets_Xq7v9Lk2pW"
+    files = {"config/app.yaml": f'db:\n  password: "{value}"\n',
+             "notes.txt": f"the team's {value[:11]} board\n",
+             "train.py": "import torch\ntorch.manual_seed(1)\n"}
+    result = audit_snapshot(Snapshot.from_files(files), heur, cache=None, jobs=1)
+    report = json.loads(render("json", result, heur))
+    robustness = report["rubrics"]["robustness"]["items"]
+    assert set(robustness) == set(heur.rubrics["robustness"].items)
+    rules = {e["rule"] for item in robustness.values() for e in item["evidence"]}
+    assert "secrets/committed-credential" in rules
+    redactor = pattern_redactor(heur).with_values([value])
+    assert redactor("operations.ci-cd: 2") == "operations.ci-cd: 2"
+    assert value[:6] not in redactor(f"a snippet: {value[:9]}")
+
+
+def test_a_settings_key_name_is_not_a_committed_credential():
+    heur = load_heuristics()
+    files = {"pkg/user_config.py": 'smtp_password = "spark.expectations.notifications.email.smtp_password"\n'}
+    result = audit_snapshot(Snapshot.from_files(files), heur, cache=None, jobs=1)
+    assert not any(e.negative for i in result.rubrics["robustness"].items.values() for e in i.evidence)
+
+
 def test_clip_redacts_before_it_cuts():
     text = f"x {AWS}"
     assert clip(text, 10) == f"x {REDACTED}"[:10]

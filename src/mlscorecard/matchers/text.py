@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from ..globs import GlobSet
-from ..safety.redaction import clip
+from ..safety.redaction import clip, is_name
 from ..engine.literals import literal_lines
 from . import FileView, Finding, register
 
@@ -149,7 +149,7 @@ def match_secrets(rule, f: FileView) -> list[Finding]:
             matches = matches_near(rx, text, f.lowered(text), lits & f.literals_in_text, int(lead))
         for mo in matches:
             value = mo.groupdict().get("value") or mo.group(0)
-            if "value" in rx.groupindex and (_entropy(value) < entropy_min or _PLACEHOLDER.match(value)):
+            if "value" in rx.groupindex and (_entropy(value) < entropy_min or _PLACEHOLDER.match(value) or is_name(value)):
                 continue
             line = text.count("\n", 0, mo.start()) + 1
             out.append(Finding(rule.id, f.path, line, f"{rule.summary}: {label} (value not shown)",

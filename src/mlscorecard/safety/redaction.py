@@ -46,7 +46,13 @@ _GENERIC = (
 _GENERIC_LITERALS = ("://", "pass", "pwd", "secret", "token", "key", "private", "authorization", "mysql",
                      "mariadb", "sshpass", "curl")
 _KEY_BODY_LINE = re.compile(r"[A-Za-z0-9+/=]+")  # a line of a key's base64 body
+# a dotted name (`config.api_token`, a settings key `spark.expectations.smtp_password`): a name
+# in code or configuration, never a credential's value
 _CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+def is_name(value: str) -> bool:
+    return _CODE_NAME.fullmatch(value) is not None
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----([\s\S]{0,20000}?)(?:-----END [A-Z ]{0,20}PRIVATE KEY-----|\Z)")
 
@@ -73,13 +79,31 @@ class Redactor:
             self._scanner = LiteralScanner({w.lower() for w in literals} | set(_GENERIC_LITERALS))
         self._pieces: set[str] = set()
         self.values: set[str] = set()
+        self._vocabulary = None
         for v in values:
             self.add(v)
+
+    def protect(self, words: Iterable[str]) -> "Redactor":
+        """Keep these words whole: the tool's own vocabulary (rule ids, rubric item ids, rule
+        summaries), which no repository wrote and so can hold no secret of its. A found value
+        that shares a 6-character piece with one (a placeholder password `operations_secret`)
+        must not turn `secrets/committed-credential` or `operations.ci-cd` into `[redacted]`."""
+        import ahocorasick
+
+        words = {w for w in words if w and len(w) >= PIECE}
+        if words:
+            automaton = ahocorasick.Automaton()
+            for w in words:
+                automaton.add_word(w, len(w))
+            automaton.make_automaton()
+            self._vocabulary = automaton
+        return self
 
     def with_values(self, values: Iterable[str]) -> "Redactor":
         """A redactor of the same patterns (compiled once, shared) that also removes these values."""
         other = object.__new__(Redactor)
         other.patterns, other._rx, other._scanner = self.patterns, self._rx, self._scanner
+        other._vocabulary = self._vocabulary
         other._pieces, other.values = set(self._pieces), set(self.values)
         for v in values:
             other.add(v)
@@ -98,7 +122,7 @@ class Redactor:
         v = mo.group(f"v{i}") if f"v{i}" in self._rx.groupindex else None
         if v is None:
             return REDACTED
-        if _CODE_NAME.fullmatch(v):
+        if is_name(v):
             return mo.group(0)  # `token = config.api_token`: a name in code, not a value
         start, end = mo.span(f"v{i}")
         whole = mo.group(0)
@@ -118,9 +142,15 @@ class Redactor:
     def _remove_pieces(self, text: str) -> str:
         pieces = self._pieces
         marked = bytearray(len(text))
+        kept = None  # where the tool's own words stand: a piece wholly inside one is no secret
+        if self._vocabulary is not None:
+            for end, length in self._vocabulary.iter(text):
+                if kept is None:
+                    kept = bytearray(len(text))
+                kept[end - length + 1:end + 1] = b"\x01" * length
         hit = False
         for i in range(len(text) - PIECE + 1):
-            if text[i:i + PIECE] in pieces:
+            if text[i:i + PIECE] in pieces and (kept is None or not all(kept[i:i + PIECE])):
                 marked[i:i + PIECE] = b"\x01" * PIECE
                 hit = True
         if not hit:
@@ -170,7 +200,21 @@ def pattern_redactor(heur=None) -> Redactor:
     held = _BY_DIGEST.get(heur.digest)
     if held is None:
         held = _BY_DIGEST[heur.digest] = Redactor(secret_patterns(heur), (), secret_literals(heur) or ())
+        held.protect(own_vocabulary(heur))
     return held
+
+
+def own_vocabulary(heur) -> set[str]:
+    """The words the tool itself puts in a report: rule ids and summaries, rubric, section and
+    item ids and item titles."""
+    words = {w for r in heur.rules for w in (r.id, r.summary)}
+    words.update(label for r in heur.rules if r.kind == "secrets" for label in r.match["patterns"])
+    for rubric in heur.rubrics.values():
+        words.add(rubric.id)
+        words.update(str(g["id"]) for g in getattr(rubric, "groups", ()) or ())
+        for item_id, item in rubric.items.items():
+            words.update((item_id, str(item.get("title") or "")))
+    return words
 
 
 def found_values(rule, text: str) -> list[str]:
@@ -179,7 +223,10 @@ def found_values(rule, text: str) -> list[str]:
     values = []
     for rx_text in rule.match["patterns"].values():
         for mo in re.finditer(rx_text, text):
-            values.append(mo.groupdict().get("value") or mo.group(0))
+            value = mo.groupdict().get("value")
+            if value is not None and is_name(value):
+                continue  # what match_secrets leaves out: a name, not a value
+            values.append(value or mo.group(0))
     for mo in _PRIVATE_KEY_BLOCK.finditer(text):
         # the key's body: base64 lines only (a header with no END line in a test file or a
         # document is followed by ordinary text, which is no secret and must not be cut up)
