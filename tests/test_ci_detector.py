@@ -171,6 +171,36 @@ def test_commands_inside_containers_shells_and_wrappers():
         assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(run)})) == want, run
 
 
+def test_commands_that_only_look_up_and_flags_before_the_command():
+    """`command -v pytest` and `sudo -l` run nothing; a shell's `-c` may follow other flags;
+    docker's flag clusters and global options, uvx's `-w`, `nix develop --impure -c` are read."""
+    runs = {
+        "command -v pytest": [],
+        "sudo -l": [],
+        "bash -e -o pipefail -c 'pytest tests/test_a.py'": ["tests/test_a.py"],
+        "bash -e script_missing.sh": [],
+        "docker run -itd img pytest tests/test_a.py": ["tests/test_a.py"],
+        "docker run -q --rm img pytest tests/test_a.py": ["tests/test_a.py"],
+        "docker -H tcp://builder:2375 run --rm img pytest tests/test_a.py": ["tests/test_a.py"],
+        "uvx -w pytest-cov pytest tests/test_a.py": ["tests/test_a.py"],
+        "nix develop --impure -c pytest tests/test_a.py": ["tests/test_a.py"],
+        "torchrun --nproc_per_node 2 -m pytest tests/test_a.py": ["tests/test_a.py"],
+        "python -c 'import runpy; runpy.run_path(\"x.py\")'": [],
+    }
+    for run, want in runs.items():
+        assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(run)})) == want, run
+
+
+def test_a_long_option_chain_is_read_in_one_pass():
+    run = "sudo " + "-E " * 5000 + "pytest tests/test_a.py"
+    assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(run)})) == ["tests/test_a.py"]
+
+
+def test_a_pyproject_whose_tool_is_not_a_table_is_no_tox_config():
+    files = {**TESTS, "pyproject.toml": 'tool = "x"\n', ".github/workflows/ci.yml": workflow("tox\npytest tests/test_a.py")}
+    assert sorted(executed(files)) == ["tests/test_a.py"]
+
+
 def test_launchers_and_python_options_with_values():
     files = {**TESTS, "train.py": "", "pkg/fit.py": ""}
     runs = {

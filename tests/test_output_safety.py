@@ -108,6 +108,23 @@ def test_the_tools_own_words_survive_a_found_value_that_shares_pieces_with_them(
     assert value[:6] not in redactor(f"a snippet: {value[:9]}")
 
 
+def test_a_secret_that_holds_an_item_id_is_redacted_whole():
+    heur = load_heuristics()
+    value = "Qz81vK.evaluation.environment.pW7"
+    redactor = pattern_redactor(heur).with_values([value])
+    out = redactor(f"snippet: {value} end")
+    assert "evaluation" not in out and "environment" not in out and REDACTED in out
+    assert redactor("evaluation.environment: 1") == "evaluation.environment: 1"
+
+
+def test_dotted_tokens_are_still_credentials():
+    heur = load_heuristics()
+    jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+    result = audit_snapshot(Snapshot.from_files({"config/app.yaml": f'api_key: "{jwt}"\n'}), heur, cache=None, jobs=1)
+    assert any(e.negative for i in result.rubrics["robustness"].items.values() for e in i.evidence)
+    assert jwt[:6] not in render("json", result, heur)
+
+
 def test_a_settings_key_name_is_not_a_committed_credential():
     heur = load_heuristics()
     files = {"pkg/user_config.py": 'smtp_password = "spark.expectations.notifications.email.smtp_password"\n'}

@@ -259,7 +259,7 @@ class _CommandReader:
         if _PYTHON_RE.match(argv[0]) or prog == "coverage":
             rest = argv[1:]
             if _PYTHON_RE.match(argv[0]):
-                rest = _drop_options(rest, _PYTHON_OPTIONS_WITH_VALUE)
+                rest = _drop_options(rest, _PYTHON_OPTIONS_WITH_VALUE, stop=("-m", "-c"))
                 if rest[:1] == ["-c"]:  # inline code: no file of the repository named
                     return []
                 if rest[:2] == ["-m", "coverage"]:  # python -m coverage run ...
@@ -293,8 +293,10 @@ class _CommandReader:
         if prog in ("docker", "docker-compose", "podman", "podman-compose") and depth < MAX_DEPTH:
             inner = _container_command(prog, argv[1:])
             return self._argv(inner, cwd, depth + 1) if inner else []
-        if prog in ("bash", "sh", "zsh") and len(argv) > 2 and _is_command_flag(argv[1]) and depth < MAX_DEPTH:
-            return self.executions(argv[2], cwd, depth + 1)  # `bash -c "pytest tests"`: the string is the command
+        if prog in ("bash", "sh", "zsh") and depth < MAX_DEPTH:
+            inline = _shell_command_string(argv[1:])
+            if inline is not None:  # `bash -c "pytest tests"`, `bash -e -o pipefail -c ...`: the string is the command
+                return self.executions(inline, cwd, depth + 1)
         if prog == "kedro" and argv[1:2] == ["run"]:
             return self._kedro_run(argv[2:])
         if prog == "make":
@@ -324,10 +326,13 @@ class _CommandReader:
     def _launched(self, args: list[str], cwd: str, depth: int, how: str) -> list[tuple[str, str]]:
         """The script or module a distributed launcher runs (`torchrun --nproc_per_node=2
         train.py`, `accelerate launch -m pkg.train`, `python -m torch.distributed.run ...`):
-        the first script argument, or the module after -m; the launcher's own options before it
-        are skipped whatever values they take (a value is never a .py file)."""
+        the first .py argument, or the module after -m (`-m pytest` runs the tests); the
+        launcher's options before it are skipped whatever values they take, so an option whose
+        value is a .py file (`--config_file cfg.py train.py`) is taken for the script."""
         for i, a in enumerate(args):
             if a in ("-m", "--module") and i + 1 < len(args):
+                if args[i + 1] in ("pytest", "unittest"):
+                    return self._argv(["python", "-m", *args[i + 1:]], cwd, depth)
                 path = self._module_path(args[i + 1], cwd)
                 return [(path, f"{how} -m {args[i + 1]}")] if path else []
             if a.endswith(".py") and not a.startswith("-"):
@@ -738,7 +743,8 @@ class _CommandReader:
                 if kind.endswith(".toml"):
                     data = tomllib.loads(text)
                     if kind == "pyproject.toml":
-                        data = data.get("tool", {}).get("tox")
+                        tool = data.get("tool")
+                        data = tool.get("tox") if isinstance(tool, dict) else None
                         if not isinstance(data, dict):
                             continue
                         if isinstance(data.get("legacy_tox_ini"), str):
@@ -856,15 +862,14 @@ _COVERAGE_OPTIONS_WITH_VALUE = frozenset({"--source", "--rcfile", "--omit", "--i
                                           "--concurrency"})
 
 
-def _drop_options(args: list[str], with_value: frozenset[str], stop: str = "-m") -> list[str]:
+def _drop_options(args: list[str], with_value: frozenset[str], stop: str | tuple[str, ...] = "-m") -> list[str]:
     """Leading options (and the values of those that take one) removed, up to the program's own
-    -m or script (or up to `stop`)."""
-    out = list(args)
-    while out and out[0].startswith("-") and out[0] != stop:
-        opt = out.pop(0)
-        if opt in with_value and out:
-            out.pop(0)
-    return out
+    -m or script (or up to an option in `stop`)."""
+    stops = (stop,) if isinstance(stop, str) else stop
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] not in stops:
+        i += 2 if args[i] in with_value and i + 1 < len(args) else 1
+    return args[i:]
 
 
 _PYTHON_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
@@ -876,10 +881,15 @@ _PYTHON_LAUNCHER_MODULES = frozenset({"torch.distributed.run", "torch.distribute
 # `docker run` / `docker compose run` options that take no value (every other option, unless
 # written `--opt=value`, is followed by its value); the first word after the options is the
 # image, service or container, the words after it the command run inside
-_CONTAINER_FLAGS = frozenset({"--rm", "-t", "-i", "-it", "-ti", "-d", "--detach", "--init", "--privileged", "--tty",
+_CONTAINER_FLAGS = frozenset({"--rm", "-t", "-i", "-it", "-ti", "-d", "--detach", "--quiet", "--privileged=true", "--init", "--privileged", "--tty",
                               "--interactive", "-T", "--no-deps", "--service-ports", "--use-aliases", "--build",
                               "--remove-orphans", "-P", "--publish-all", "--read-only", "--no-TTY", "--quiet-pull",
                               "--pull-always", "--no-healthcheck", "--sig-proxy"})
+# `docker -itd`, `-q`: clusters of one-letter flags that take no value
+_FLAG_CLUSTER = re.compile(r"^-[itdPqT]+$")
+# `docker` global options with a value (`docker -H tcp://host run ...`)
+_DOCKER_GLOBAL_WITH_VALUE = frozenset({"-H", "--host", "-c", "--context", "--config", "-l", "--log-level",
+                                       "--tlscacert", "--tlscert", "--tlskey"})
 # `docker compose` / `docker-compose` global options with a value (before the subcommand)
 _COMPOSE_GLOBAL_WITH_VALUE = frozenset({"-f", "--file", "-p", "--project-name", "--env-file", "--profile",
                                         "--project-directory", "--ansi", "--progress", "--parallel"})
@@ -888,31 +898,40 @@ _COMPOSE_GLOBAL_WITH_VALUE = frozenset({"-f", "--file", "-p", "--project-name", 
 def _container_command(prog: str, args: list[str]) -> list[str]:
     """The command `docker run IMAGE CMD...`, `docker exec CONTAINER CMD...`, `docker compose
     run|exec SERVICE CMD...` (and podman's, docker-compose's) runs inside the container, or
-    []. Read as run from the repository's root: CI builds the image from the checkout or mounts
-    it, so `pytest tests` inside is the repository's tests."""
+    []. Read as run where the step runs (the checkout, or the folder a `cd` moved to): CI
+    builds the image from the checkout or mounts it, so `pytest tests` inside is the
+    repository's tests."""
     compose = prog in ("docker-compose", "podman-compose")
-    rest = list(args)
+    rest = args if compose else _drop_options(args, _DOCKER_GLOBAL_WITH_VALUE, stop=())
     if not compose and rest[:1] in (["compose"], ["container"]):
         compose = rest[0] == "compose"
         rest = rest[1:]
     if compose:
-        while rest and rest[0].startswith("-"):
-            opt = rest.pop(0)
-            if opt in _COMPOSE_GLOBAL_WITH_VALUE and rest:
-                rest.pop(0)
+        rest = _drop_options(rest, _COMPOSE_GLOBAL_WITH_VALUE, stop=())
     if rest[:1] not in (["run"], ["exec"]):
         return []
-    rest = rest[1:]
-    while rest and rest[0].startswith("-"):
-        opt = rest.pop(0)
-        if "=" not in opt and opt not in _CONTAINER_FLAGS and rest:
-            rest.pop(0)
-    return rest[1:] if len(rest) > 1 else []
+    i = 1
+    while i < len(rest) and rest[i].startswith("-"):
+        opt = rest[i]
+        boolean = "=" in opt or opt in _CONTAINER_FLAGS or _FLAG_CLUSTER.match(opt) is not None
+        i += 1 if boolean else 2
+    return rest[i + 1:] if i + 1 < len(rest) else []
 
 
 def _is_command_flag(arg: str) -> bool:
     """`-c`, `-lc`, `-ec`, `-xec`: a shell's flags that end in c (the next word is the command)."""
     return len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg.endswith("c") and arg[1:].isalpha()
+
+
+def _shell_command_string(args: list[str]) -> str | None:
+    """The command string of `bash [flags] -c STRING` (flags before it: `-e`, `-o pipefail`),
+    or None when the shell runs a script or reads its input."""
+    i = 0
+    while i < len(args) and args[i][:1] in ("-", "+"):
+        if _is_command_flag(args[i]):
+            return args[i + 1] if i + 1 < len(args) else None
+        i += 2 if args[i] in ("-o", "+o", "-O", "+O") else 1
+    return None
 
 
 @selector("kedro-pipelines")
@@ -987,6 +1006,11 @@ _WRAPPER_OPTIONS_WITH_VALUE = {
 }
 
 
+# a wrapper's options that make it only ask: `command -v`, `sudo -l` / `-v` (validate) / `-k`
+_ASKS_ONLY = {"command": ("-v", "-V"), "sudo": ("-l", "--list", "-v", "--validate", "-k", "-K", "--reset-timestamp",
+                                              "--remove-timestamp")}
+
+
 def _drop_wrapper_options(argv: list[str], with_value: frozenset[str]) -> list[str]:
     """A wrapper's options removed, up to the command it runs (after `--`, when given)."""
     out = _drop_options(argv, with_value, stop="--")
@@ -997,13 +1021,16 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
     while argv:
         if tuple(argv[:2]) in _WRAPPERS:
             argv = argv[2:]
+        elif argv[0] in ("command", "sudo") and any(a in _ASKS_ONLY.get(argv[0], ()) for a in argv[1:2]):
+            return []  # `command -v pytest`, `sudo -l`: looks the program up, runs nothing
         elif argv[0] in _SIMPLE_WRAPPERS:
             argv = _drop_wrapper_options(argv[1:], _WRAPPER_OPTIONS_WITH_VALUE.get(argv[0], frozenset()))
         elif argv[0] in ("uvx", "pipx") and len(argv) > 1:  # `uvx pytest`, `pipx run pytest`: the tool
             rest = argv[2:] if argv[0] == "pipx" and argv[1] == "run" else argv[1:]
-            argv = _drop_wrapper_options(rest, frozenset({"--from", "--with", "--python", "--spec", "-p"}))
-        elif argv[:3] in (["nix", "develop", "-c"], ["nix", "develop", "--command"]):
-            argv = argv[3:]
+            argv = _drop_wrapper_options(rest, frozenset({"--from", "--with", "-w", "--python", "--spec", "-p"}))
+        elif argv[:2] == ["nix", "develop"]:  # `nix develop [.#shell] -c CMD`
+            at = next((i for i, a in enumerate(argv) if a in ("-c", "--command")), None)
+            argv = argv[at + 1:] if at is not None else []
         elif argv[0] == "timeout" and len(argv) > 1:
             argv = argv[2:]
         elif argv[0] == "env" or _ASSIGN_RE.match(argv[0]):

@@ -23,6 +23,7 @@ import re
 from typing import Any, Iterable
 
 REDACTED = "[redacted]"
+_GLUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
 PIECE = 6  # no substring this long of a found secret survives
 
 # shapes that hold a credential in any text: URL user info, option values, key=value
@@ -46,9 +47,12 @@ _GENERIC = (
 _GENERIC_LITERALS = ("://", "pass", "pwd", "secret", "token", "key", "private", "authorization", "mysql",
                      "mariadb", "sshpass", "curl")
 _KEY_BODY_LINE = re.compile(r"[A-Za-z0-9+/=]+")  # a line of a key's base64 body
-# a dotted name (`config.api_token`, a settings key `spark.expectations.smtp_password`): a name
-# in code or configuration, never a credential's value
-_CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+# a dotted name (`config.api_token`, `self.API_KEY`, a settings key
+# `spark.expectations.smtp_password`): every part a lower-case or an upper-case identifier of at
+# most 32 characters, so a name in code or configuration, never a credential's value (a JWT, a
+# `SG.`/`ya29.` key: mixed case, digits, long parts)
+_NAME_PART = r"(?:[a-z_][a-z0-9_]{0,31}|[A-Z_][A-Z0-9_]{0,31})"
+_CODE_NAME = re.compile(rf"{_NAME_PART}(?:\.{_NAME_PART})+")
 
 
 def is_name(value: str) -> bool:
@@ -142,12 +146,17 @@ class Redactor:
     def _remove_pieces(self, text: str) -> str:
         pieces = self._pieces
         marked = bytearray(len(text))
-        kept = None  # where the tool's own words stand: a piece wholly inside one is no secret
+        kept = None  # where the tool's own words stand alone: a piece wholly inside one is no secret
         if self._vocabulary is not None:
             for end, length in self._vocabulary.iter(text):
+                start = end - length + 1
+                # glued to other name characters (`Qz8.evaluation.environment.pW7`) it is part of
+                # the repository's text, perhaps of the secret itself: not kept
+                if (start and text[start - 1] in _GLUE) or (end + 1 < len(text) and text[end + 1] in _GLUE):
+                    continue
                 if kept is None:
                     kept = bytearray(len(text))
-                kept[end - length + 1:end + 1] = b"\x01" * length
+                kept[start:end + 1] = b"\x01" * length
         hit = False
         for i in range(len(text) - PIECE + 1):
             if text[i:i + PIECE] in pieces and (kept is None or not all(kept[i:i + PIECE])):
