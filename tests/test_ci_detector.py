@@ -26,6 +26,12 @@ def executed(files: dict[str, str]) -> dict[str, str]:
     return {p: ci.automated_by(p).workflow if ci.automated_by(p) else None for p in ci.executions}
 
 
+def assert_runs(runs: dict[str, list[str]], files: dict[str, str]) -> None:
+    """Each `run:` line, alone in a workflow, executes exactly these repository files."""
+    for run, want in runs.items():
+        assert sorted(executed({**files, ".github/workflows/ci.yml": workflow(run)})) == want, run
+
+
 def test_bare_pytest_collects_every_test_file():
     got = executed({**TESTS, ".github/workflows/ci.yml": workflow("pytest -q")})
     assert sorted(got) == ["other/test_c.py", "pkg/model_test.py", "tests/test_a.py", "tests/unit/test_b.py"]
@@ -167,8 +173,7 @@ def test_commands_inside_containers_shells_and_wrappers():
         "docker run --rm img": [],  # the image's own command: not known here
         "bash --version": [],
     }
-    for run, want in runs.items():
-        assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(run)})) == want, run
+    assert_runs(runs, TESTS)
 
 
 def test_commands_that_only_look_up_and_flags_before_the_command():
@@ -187,8 +192,7 @@ def test_commands_that_only_look_up_and_flags_before_the_command():
         "torchrun --nproc_per_node 2 -m pytest tests/test_a.py": ["tests/test_a.py"],
         "python -c 'import runpy; runpy.run_path(\"x.py\")'": [],
     }
-    for run, want in runs.items():
-        assert sorted(executed({**TESTS, ".github/workflows/ci.yml": workflow(run)})) == want, run
+    assert_runs(runs, TESTS)
 
 
 def test_a_long_option_chain_is_read_in_one_pass():
@@ -213,8 +217,7 @@ def test_launchers_and_python_options_with_values():
         "python3 -X dev -u train.py": ["train.py"],
         "python -c 'import train'": [],
     }
-    for run, want in runs.items():
-        assert sorted(executed({**files, ".github/workflows/ci.yml": workflow(run)})) == want, run
+    assert_runs(runs, files)
 
 
 def test_kedro_run_runs_the_pipeline_definitions():
