@@ -57,6 +57,8 @@ _CODE_NAME = re.compile(rf"{_NAME_PART}(?:\.{_NAME_PART})+")
 
 def is_name(value: str) -> bool:
     return _CODE_NAME.fullmatch(value) is not None
+
+
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----([\s\S]{0,20000}?)(?:-----END [A-Z ]{0,20}PRIVATE KEY-----|\Z)")
 
