@@ -288,8 +288,8 @@ class _CommandReader:
                 return [(path, f"python {rest[0]}")] if self.snap.exists(path) else []
             return []
         if prog in _LAUNCHERS or (prog == "accelerate" and argv[1:2] == ["launch"]):
-            rest = argv[2:] if prog == "accelerate" else argv[1:]
-            return self._launched(rest, cwd, depth, " ".join(argv[:2] if prog == "accelerate" else argv[:1]))
+            words = 2 if prog == "accelerate" else 1  # the launcher's own name: `accelerate launch`, `torchrun`
+            return self._launched(argv[words:], cwd, depth, " ".join(argv[:words]))
         if prog in ("docker", "docker-compose", "podman", "podman-compose") and depth < MAX_DEPTH:
             inner = _container_command(prog, argv[1:])
             return self._argv(inner, cwd, depth + 1) if inner else []
@@ -881,8 +881,8 @@ _PYTHON_LAUNCHER_MODULES = frozenset({"torch.distributed.run", "torch.distribute
 # `docker run` / `docker compose run` options that take no value (every other option, unless
 # written `--opt=value`, is followed by its value); the first word after the options is the
 # image, service or container, the words after it the command run inside
-_CONTAINER_FLAGS = frozenset({"--rm", "-t", "-i", "-it", "-ti", "-d", "--detach", "--quiet", "--privileged=true", "--init", "--privileged", "--tty",
-                              "--interactive", "-T", "--no-deps", "--service-ports", "--use-aliases", "--build",
+_CONTAINER_FLAGS = frozenset({"--rm", "-t", "-i", "-it", "-ti", "-d", "--detach", "--quiet", "--init", "--privileged",
+                              "--tty", "--interactive", "-T", "--no-deps", "--service-ports", "--use-aliases", "--build",
                               "--remove-orphans", "-P", "--publish-all", "--read-only", "--no-TTY", "--quiet-pull",
                               "--pull-always", "--no-healthcheck", "--sig-proxy"})
 # `docker -itd`, `-q`: clusters of one-letter flags that take no value
@@ -934,12 +934,14 @@ def _shell_command_string(args: list[str]) -> str | None:
     return None
 
 
+_KEDRO_PIPELINE_RE = re.compile(r"(^|/)pipelines/[^/]+/pipeline\.py$")
+
+
 @selector("kedro-pipelines")
 def is_kedro_pipeline(path: str) -> bool:
     return bool(_KEDRO_PIPELINE_RE.search(path))
 
 
-_KEDRO_PIPELINE_RE = re.compile(r"(^|/)pipelines/[^/]+/pipeline\.py$")
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
 
 
@@ -1021,7 +1023,7 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
     while argv:
         if tuple(argv[:2]) in _WRAPPERS:
             argv = argv[2:]
-        elif argv[0] in ("command", "sudo") and any(a in _ASKS_ONLY.get(argv[0], ()) for a in argv[1:2]):
+        elif argv[0] in _ASKS_ONLY and argv[1:2] and argv[1] in _ASKS_ONLY[argv[0]]:
             return []  # `command -v pytest`, `sudo -l`: looks the program up, runs nothing
         elif argv[0] in _SIMPLE_WRAPPERS:
             argv = _drop_wrapper_options(argv[1:], _WRAPPER_OPTIONS_WITH_VALUE.get(argv[0], frozenset()))
@@ -1036,10 +1038,7 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
         elif argv[0] == "env" or _ASSIGN_RE.match(argv[0]):
             argv = argv[1:]
         elif argv[1:2] == ["run"] and argv[0] in ("conda", "mamba", "micromamba"):
-            rest = argv[2:]
-            while rest and rest[0].startswith("-"):
-                rest = rest[2:] if rest[0] in ("-n", "--name", "-p", "--prefix") else rest[1:]
-            argv = rest
+            argv = _drop_options(argv[2:], frozenset({"-n", "--name", "-p", "--prefix"}), stop=())
         else:
             break
     return argv
