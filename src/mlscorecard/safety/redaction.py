@@ -145,23 +145,33 @@ class Redactor:
             out = self._remove_pieces(out)
         return out
 
+    def _own_words(self, text: str) -> bytearray | None:
+        """A mask of the text's characters that belong to the tool's own words standing alone,
+        or None when there are none."""
+        if self._vocabulary is None:
+            return None
+        kept = None
+        for end, length in self._vocabulary.iter(text):
+            start = end - length + 1
+            # glued to other name characters (`Qz8.evaluation.environment.pW7`) it is part of
+            # the repository's text, perhaps of the secret itself: not kept
+            if (start and text[start - 1] in _GLUE) or (end + 1 < len(text) and text[end + 1] in _GLUE):
+                continue
+            if kept is None:
+                kept = bytearray(len(text))
+            kept[start:end + 1] = b"\x01" * length
+        return kept
+
     def _remove_pieces(self, text: str) -> str:
         pieces = self._pieces
+        hits = [i for i in range(len(text) - PIECE + 1) if text[i:i + PIECE] in pieces]
+        if not hits:
+            return text
+        kept = self._own_words(text)  # a piece wholly inside one of the tool's own words is no secret
         marked = bytearray(len(text))
-        kept = None  # where the tool's own words stand alone: a piece wholly inside one is no secret
-        if self._vocabulary is not None:
-            for end, length in self._vocabulary.iter(text):
-                start = end - length + 1
-                # glued to other name characters (`Qz8.evaluation.environment.pW7`) it is part of
-                # the repository's text, perhaps of the secret itself: not kept
-                if (start and text[start - 1] in _GLUE) or (end + 1 < len(text) and text[end + 1] in _GLUE):
-                    continue
-                if kept is None:
-                    kept = bytearray(len(text))
-                kept[start:end + 1] = b"\x01" * length
         hit = False
-        for i in range(len(text) - PIECE + 1):
-            if text[i:i + PIECE] in pieces and (kept is None or not all(kept[i:i + PIECE])):
+        for i in hits:
+            if kept is None or not all(kept[i:i + PIECE]):
                 marked[i:i + PIECE] = b"\x01" * PIECE
                 hit = True
         if not hit:
@@ -222,7 +232,7 @@ def own_vocabulary(heur) -> set[str]:
     words.update(label for r in heur.rules if r.kind == "secrets" for label in r.match["patterns"])
     for rubric in heur.rubrics.values():
         words.add(rubric.id)
-        words.update(str(g["id"]) for g in getattr(rubric, "groups", ()) or ())
+        words.update(str(g["id"]) for g in rubric.groups)
         for item_id, item in rubric.items.items():
             words.update((item_id, str(item.get("title") or "")))
     return words
