@@ -99,6 +99,11 @@ BROKEN_RULES = {
     "unknown matcher": ({"match": {"kind": "python-magic"}}, "match.kind"),
     "per_line without literals": ({"match": {"kind": "text", "paths": ["**/*.py"], "pattern": "seed", "per_line": True}},
                                   "per_line needs literals"),
+    "lines_before without per_line": ({"match": {"kind": "text", "paths": ["**/*.py"], "pattern": "seed",
+                                                 "literals": ["seed"], "lines_before": 1}}, "lines_before"),
+    "lines_before not a number": ({"match": {"kind": "text", "paths": ["**/*.py"], "pattern": "seed",
+                                             "literals": ["seed"], "per_line": True, "lines_before": "1"}},
+                                  "lines_before"),
 }
 
 

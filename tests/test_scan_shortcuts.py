@@ -7,6 +7,10 @@
   unparsed.
 - Line-anchored patterns tried only at the lines holding their literal
   (`engine/literals.line_matches`): the same matches as `finditer` over the whole text.
+- Words looked for one by one (`engine/files._has_word`): the same answer as the list of
+  every word `_WORD_RE` finds.
+- Import criteria (`matchers/python._imports_re`) tried only at the lines holding `from` or
+  `import` (`engine/literals.matches_at`): the same answer as a search of the whole module.
 - Test files no call rule can match walked for their tests only (`engine/python.py`'s
   `tests_only`): the same imports, definitions, test functions and asserting tests as the full
   walk, on the standard library's own test suite and this project's.
@@ -23,8 +27,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlscorecard.engine.files import _DEF_RE, _IMPORT_RE, _STRINGS_AND_COMMENTS_RE, _WORD_RE, DEFINITION_WORDS, ScanPlan
-from mlscorecard.engine.literals import line_matches
+from mlscorecard.engine.files import (_DEF_RE, _IMPORT_RE, _STRINGS_AND_COMMENTS_RE, _WORD_RE, DEFINITION_WORDS,
+                                      IMPORT_WORDS, ScanPlan, _has_word)
+from mlscorecard.engine.literals import line_matches, literal_lines, matches_at
+from mlscorecard.matchers.python import _imports_re
 from mlscorecard.engine.python import Interest, analyse_python
 from mlscorecard.matchers.python import DEFINED_NAME_RE
 
@@ -137,6 +143,53 @@ def test_line_matches_equal_finditer_on_real_code():
 def test_line_matches_equal_finditer_on_generated_text(parts):
     for full, near in spans_both_ways("".join(parts)):
         assert near == full
+
+
+WORDS = ["torch", "seed", "a", "_a", "a1", "x2y", "manual_seed"]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(["torch", "seed", "manual_", "a", "_", "1", "2", "x", "y", " ", ".", "\n", "(", "é",
+                                 "\u0660"]), max_size=14))
+def test_a_word_looked_for_alone_is_found_as_the_word_list_finds_it(parts):
+    text = "".join(parts)
+    words = set(_WORD_RE.findall(text))
+    for word in WORDS:
+        assert _has_word(text, word) == (word in words), (text, word)
+
+
+def test_a_word_looked_for_alone_agrees_on_real_code():
+    checked = 0
+    for _, source in real_sources():
+        words = set(_WORD_RE.findall(source))
+        for word in ("torch", "seed", "self", "os", "re", "x", "main", "test", "assert_", "np"):
+            assert _has_word(source, word) == (word in words)
+            checked += word in words
+    assert checked > 100
+
+
+IMPORT_CRITERIA = [_imports_re(["sklearn", "torch.nn", "os.path"]), _imports_re(["a.b.c"])]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(["from", "import", " ", "\t", "\n", "\x0c", "sklearn", "torch", ".nn", "nn", "os",
+                                 ".path", "path", "a.b", "c", ",", "#", "(", "\\\n", "x"]), max_size=16))
+def test_import_criteria_tried_at_import_lines_agree_with_a_search(parts):
+    text = "".join(parts)
+    starts = [start for start, _ in literal_lines(text, text, IMPORT_WORDS)]
+    for rx in IMPORT_CRITERIA:
+        assert matches_at(rx, text, starts) == (rx.search(text) is not None), text
+
+
+def test_import_criteria_tried_at_import_lines_agree_on_real_code():
+    found = 0
+    for _, source in real_sources():
+        starts = [start for start, _ in literal_lines(source, source, IMPORT_WORDS)]
+        for rx in (*IMPORT_CRITERIA, _imports_re(["ast", "typing", "collections.abc", "pytest"])):
+            hit = rx.search(source) is not None
+            assert matches_at(rx, source, starts) == hit
+            found += hit
+    assert found > 50
 
 
 TESTS_ONLY_TRICKY = [

@@ -38,6 +38,11 @@ def _corpus() -> list[str]:
         "x = 1\nseed = 3  # seed\nseed = 4",  # last line without a newline
         "İİİ seed = 5\nseed = 6\n",  # lower case longer than the text: the whole text is searched
         "set_seed(1); set_seed(2)\ntorch.manual_seed(0)\n",
+        # lines_before: a match begun on the line above its literal, at the first line, twice in a row
+        "if df.empty:\n    raise ValueError('no rows')\n",
+        "x = 1\nif not ok:\n    raise RuntimeError('bad')\nif raise_it:\n    raise KeyError('k')\n",
+        "#!/bin/sh\nset -ue\npython train.py\n",
+        "\n\nif a:\n\traise OSError(1)",
     ]
     return texts
 
@@ -68,3 +73,12 @@ def test_literal_lines_are_the_lines_holding_a_literal():
     text = "a seed\nnothing\nseed and SEED\nlast seed"
     spans = literal_lines(text, text.lower(), {"seed"})
     assert [text[s:e] for s, e in spans] == ["a seed", "seed and SEED", "last seed"]
+
+
+def test_widened_spans_begin_lines_earlier_and_merge():
+    from mlscorecard.matchers.text import widened
+
+    text = "a\nb raise\nc raise\nd\ne\nf raise"
+    spans = widened(text, literal_lines(text, text, {"raise"}), 1)
+    assert [text[s:e] for s, e in spans] == ["a\nb raise\nc raise", "e\nf raise"]
+    assert widened("raise\nx", [(0, 5)], 2) == [(0, 5)]  # nothing above the first line

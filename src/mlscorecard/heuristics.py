@@ -195,6 +195,11 @@ def _load_rules(path: Path, data: Any, rubrics: dict[str, Rubric], context_names
             raise _fail(src, f"unknown match key(s) {sorted(unknown)} for kind {kind.name}; it takes {sorted(kind.params)}")
         if match.get("per_line") and not match.get("literals"):
             raise _fail(src, "match.per_line needs literals: only the lines that hold one are searched")
+        before = match.get("lines_before")
+        if before is not None and (not match.get("per_line") or not isinstance(before, int) or isinstance(before, bool)
+                                   or not 1 <= before <= 5):
+            raise _fail(src, "match.lines_before is a number of lines (1-5) for a per_line rule: how far above a "
+                             "line holding a literal a match may begin")
         for key in ("context", "not_context"):
             value = match.get(key)
             if value is None:

@@ -22,7 +22,7 @@ from ..matchers.python import DEFINED_NAME_RE, target_text_criteria
 from ..matchers.text import DOC_SUFFIXES, path_selector
 from ..snapshot import decode_source
 from .configs import config_facts
-from .literals import LiteralScanner, line_matches
+from .literals import LiteralScanner, line_matches, literal_lines, matches_at
 from .notebooks import NotebookError, notebook_source
 from .step_refs import defines_flow, python_step_refs, yaml_step_refs
 from .python import METRIC_RE, analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
@@ -36,7 +36,10 @@ _STRING_BODY = (r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""|\'\'\'[^\'\\]*(?:(?:\
 _STRINGS_AND_COMMENTS_RE = re.compile(r"#[^\n]*|" + _STRING_BODY, re.S)
 _IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
 _DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
-DEFINITION_WORDS = ("def", "class", "async")  # one of them is on the first line of a DEFINED_NAME_RE match
+DEFINITION_WORDS = ("def", "class", "async")
+# an import criterion's pattern (matchers/python.py's _imports_re) matches at the start of a line
+# holding one of them: it is tried there only, never at every line of a module
+IMPORT_WORDS = ("from", "import")  # one of them is on the first line of a DEFINED_NAME_RE match
 CODE_SUFFIXES = (".py", ".ipynb")
 CONFIG_SUFFIXES = (".yaml", ".yml")  # read for instantiation targets (engine/configs.py)
 SHORT_WORD = 3  # pre-filter words this short are assumed present (ScanPlan.prepare)
@@ -220,21 +223,58 @@ class ScanPlan:
         whole text, as before. Line ends are made `\n` first (Python also ends lines at `\r`)."""
         if "\r" in source:
             source = source.replace("\r\n", "\n").replace("\r", "\n")
-        code = self.vocabulary.intersection(_WORD_RE.findall(_STRINGS_AND_COMMENTS_RE.sub(" ", source)))
-        if any(code.issuperset(g) for g in groups):
+        code = _Words(_STRINGS_AND_COMMENTS_RE.sub(" ", source))
+        if any(all(code.has(w) for w in g) for g in groups):
             return True
         present = None
         long_fstrings = has_long_fstring(source)
         for g in groups:
-            missing = [w for w in g if w not in code]
+            missing = [w for w in g if not code.has(w)]
             if not (long_fstrings or self.value_words.intersection(missing)
                     or any(re.search(r"\{[^\n]*\b" + re.escape(w) + r"\b", source) for w in missing)):
                 continue
             if present is None:
-                present = self.vocabulary.intersection(_WORD_RE.findall(source))
-            if present.issuperset(g):
+                present = _Words(source)
+            if all(present.has(w) for w in g):
                 return True
         return False
+
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+class _Words:
+    """Which words occur in a text as `_WORD_RE` finds them, asked word by word (a few per file):
+    a search for each word asked about, instead of a list of every word of the text (a large
+    module holds a hundred thousand)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.known: dict[str, bool] = {}
+
+    def has(self, word: str) -> bool:
+        hit = self.known.get(word)
+        if hit is None:
+            hit = self.known[word] = _WORD_RE.fullmatch(word) is not None and _has_word(self.text, word)
+        return hit
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether `_WORD_RE.findall(text)` would hold `word`: an occurrence that no word character
+    follows and that starts a word there (what precedes it is no word character, or digits only
+    after one: `2abc` holds the word `abc`, `x2abc` and `_abc` do not)."""
+    n, size = len(word), len(text)
+    i = text.find(word)
+    while i != -1:
+        j = i + n
+        if j == size or text[j] not in _WORD_CHARS:
+            k = i
+            while k > 0 and text[k - 1] in _WORD_CHARS:
+                k -= 1
+            if k == i or text[k:i].isdigit():
+                return True
+        i = text.find(word, i + 1)
+    return False
 
 
 def has_long_fstring(source: str) -> bool:
@@ -356,14 +396,17 @@ def analyse_file(plan: ScanPlan, path: str, data: bytes) -> dict[str, Any]:
         if path.endswith(".py") and not is_test_context(path) and plan.targets:
             tgt = {}
             defined: list[str] | None = None
+            import_lines: list[int] | None = None
             for rule_id, criteria in plan.targets.items():
                 ok = []
                 for i, (path_re, imports_re, defines_re, not_imports_re) in enumerate(criteria):
                     if not (imports_re or defines_re or not_imports_re) or (path_re is not None and not path_re.search(path)):
                         continue
-                    if imports_re is not None and not imports_re.search(source):
+                    if (imports_re or not_imports_re) and import_lines is None:
+                        import_lines = [start for start, _ in literal_lines(source, source, IMPORT_WORDS)]
+                    if imports_re is not None and not matches_at(imports_re, source, import_lines):
                         continue
-                    if not_imports_re is not None and not_imports_re.search(source):
+                    if not_imports_re is not None and matches_at(not_imports_re, source, import_lines):
                         continue
                     if defines_re is not None:
                         if defined is None:

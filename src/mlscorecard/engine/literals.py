@@ -72,3 +72,11 @@ def line_matches(rx, text: str, literals: tuple[str, ...]) -> list:
             out.append(mo)
             end = max(mo.end(), start + 1)
     return out
+
+
+def matches_at(rx, text: str, starts: list[int]) -> bool:
+    """Whether `rx.search(text)` finds anything, for a MULTILINE pattern whose every match can
+    begin at one of `starts` (line starts, from literal_lines): `^\\s*(?:from|import)\\s+...`
+    matches at the start of the line holding its first word whenever it matches at all (its
+    `\\s*` may begin on a blank line above, but the line itself matches too)."""
+    return any(rx.match(text, start) is not None for start in starts)

@@ -51,15 +51,15 @@ def _matches(pattern: re.Pattern[str], text: str, lines: list[tuple[int, int]] |
             yield number, mo
         return
     number, counted = 1, 0
-    for start, end in lines:
-        number += text.count("\n", counted, start)
-        counted = start
+    for start, end in lines:  # a span may hold several lines (widened)
         for mo in pattern.finditer(text, start, end):
+            number += text.count("\n", counted, mo.start())
+            counted = mo.start()
             yield number, mo
 
 
 @register("text", "file", {"paths", "exclude", "pattern", "ignore_case", "first_only", "literals", "per_line",
-                            "context", "not_context"})
+                            "lines_before", "context", "not_context"})
 def match_text(rule, f: FileView) -> list[Finding]:
     m = rule.match
     text = f.source if f.cells is not None else f.text  # a notebook's code cells, not its JSON
@@ -75,12 +75,30 @@ def match_text(rule, f: FileView) -> list[Finding]:
         lowered = f.lowered(text)
         if len(lowered) == len(text):  # lower-casing kept every offset (it does, but for a few letters)
             lines = literal_lines(text, lowered, literals & present)
+            if m.get("lines_before"):  # a match may begin that many lines above (`if ...:` before its `raise`)
+                lines = widened(text, lines, m["lines_before"])
     out = []
     for line, mo in _matches(pattern, text, lines):
         snippet = clip(" ".join(mo.group(0).split()), 80)
         out.append(f.finding(rule, line, f"{rule.summary}: {snippet}", {"summary": snippet}))
         if m.get("first_only", True):
             break
+    return out
+
+
+def widened(text: str, lines: list[tuple[int, int]], before: int) -> list[tuple[int, int]]:
+    """Line spans (from literal_lines, in order) each begun `before` lines earlier, overlapping
+    ones merged: a match is then searched for once, in order, as in the whole text."""
+    out: list[tuple[int, int]] = []
+    for start, end in lines:
+        for _ in range(before):
+            if start == 0:
+                break
+            start = text.rfind("\n", 0, start - 1) + 1
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
     return out
 
 
