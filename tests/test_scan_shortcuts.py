@@ -9,6 +9,9 @@
   (`engine/literals.line_matches`): the same matches as `finditer` over the whole text.
 - Words looked for one by one (`engine/files._has_word`): the same answer as the list of
   every word `_WORD_RE` finds.
+- A word after a brace on its line (`engine/files.after_brace`) and a metric compared on an
+  `assert`/`if` line (`compares_metric`), found from the words' lines: what the regular
+  expressions over the whole text find.
 - Import criteria (`matchers/python._imports_re`) tried only at the lines holding `from` or
   `import` (`engine/literals.matches_at`): the same answer as a search of the whole module.
 - Test files no call rule can match walked for their tests only (`engine/python.py`'s
@@ -19,6 +22,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,7 +32,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlscorecard.engine.files import (_DEF_RE, _IMPORT_RE, _STRINGS_AND_COMMENTS_RE, _WORD_RE, DEFINITION_WORDS,
-                                      IMPORT_WORDS, ScanPlan, _has_word)
+                                      IMPORT_WORDS, ScanPlan, _has_word, after_brace, compares_metric)
+from mlscorecard.engine.files import _COMPARISON_LINE_RE
+from mlscorecard.engine.python import METRIC_RE
 from mlscorecard.engine.literals import line_matches, literal_lines, matches_at
 from mlscorecard.matchers.python import _imports_re
 from mlscorecard.engine.python import Interest, analyse_python
@@ -166,6 +172,35 @@ def test_a_word_looked_for_alone_agrees_on_real_code():
             assert _has_word(source, word) == (word in words)
             checked += word in words
     assert checked > 100
+
+
+def _brace_regex(text: str, word: str) -> bool:
+    return re.search(r"\{[^\n]*\b" + re.escape(word) + r"\b", text) is not None
+
+
+def _compares_metric_everywhere(source: str) -> bool:
+    return any(METRIC_RE.search(w) for mo in _COMPARISON_LINE_RE.finditer(source) for w in _WORD_RE.findall(mo.group(0)))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(["{", "}", "seed", "x", "_", "1", " ", "\n", "é", "\u0660", "f'", "if ", "elif ",
+                                 "assert ", " < ", ">", "acc", "val_loss", "\t", "#"]), max_size=16))
+def test_brace_words_and_metric_lines_agree_with_the_regexes(parts):
+    text = "".join(parts)
+    for word in ("seed", "x", "acc"):
+        assert after_brace(text, word) == _brace_regex(text, word), (text, word)
+    assert compares_metric(text) == _compares_metric_everywhere(text), text
+
+
+def test_brace_words_and_metric_lines_agree_on_real_code():
+    hits = 0
+    for _, source in real_sources():
+        for word in ("self", "name", "path", "x", "seed"):
+            hit = _brace_regex(source, word)
+            assert after_brace(source, word) == hit
+            hits += hit
+        assert compares_metric(source) == _compares_metric_everywhere(source)
+    assert hits > 20
 
 
 IMPORT_CRITERIA = [_imports_re(["sklearn", "torch.nn", "os.path"]), _imports_re(["a.b.c"])]

@@ -231,7 +231,7 @@ class ScanPlan:
         for g in groups:
             missing = [w for w in g if not code.has(w)]
             if not (long_fstrings or self.value_words.intersection(missing)
-                    or any(re.search(r"\{[^\n]*\b" + re.escape(w) + r"\b", source) for w in missing)):
+                    or any(after_brace(source, w) for w in missing)):
                 continue
             if present is None:
                 present = _Words(source)
@@ -277,6 +277,30 @@ def _has_word(text: str, word: str) -> bool:
     return False
 
 
+def after_brace(source: str, word: str) -> bool:
+    """Whether `re.search(r"\\{[^\\n]*\\b" + re.escape(word) + r"\\b", source)` finds anything (the
+    word, as a word, after a `{` on its line: inside an f-string's field), found from the word's
+    occurrences rather than from every brace of the file."""
+    if "{" not in source:
+        return False
+    if not word.isidentifier() or not word.isascii():
+        return re.search(r"\{[^\n]*\b" + re.escape(word) + r"\b", source) is not None
+    n = len(word)
+    i = source.find(word)
+    while i != -1:
+        j = i + n
+        if (i == 0 or not _is_word(source[i - 1])) and (j == len(source) or not _is_word(source[j])) \
+                and source.rfind("{", source.rfind("\n", 0, i) + 1, i) != -1:
+            return True
+        i = source.find(word, i + 1)
+    return False
+
+
+def _is_word(ch: str) -> bool:
+    """What `\\w` matches in a str pattern."""
+    return ch.isalnum() or ch == "_"
+
+
 def has_long_fstring(source: str) -> bool:
     """Whether a triple quote follows an f prefix (f, rf, Fr...): an f-string whose fields may
     span lines. Found from the triple quotes (a file's few docstrings), not by a scan for letters."""
@@ -291,13 +315,14 @@ def has_long_fstring(source: str) -> bool:
 
 
 _COMPARISON_LINE_RE = re.compile(r"^[ \t]*(?:assert|if|elif)\b[^\n]*[<>][^\n]*", re.M)
+_COMPARISON_WORDS = ("assert", "if")  # one of them is on every line the pattern matches (elif holds if)
 
 
 def compares_metric(source: str) -> bool:
     """Whether an `assert`, `if` or `elif` line compares (<, >) something with a metric-like
     name (`assert all(x > floor for x in metrics)`, `if val_auc < threshold:`): where a metric
     gate can be. A condition that only continues on the next lines is not seen."""
-    for mo in _COMPARISON_LINE_RE.finditer(source):
+    for mo in line_matches(_COMPARISON_LINE_RE, source, _COMPARISON_WORDS):
         if any(METRIC_RE.search(w) for w in _WORD_RE.findall(mo.group(0))):
             return True
     return False
