@@ -104,6 +104,8 @@ BROKEN_RULES = {
     "lines_before not a number": ({"match": {"kind": "text", "paths": ["**/*.py"], "pattern": "seed",
                                              "literals": ["seed"], "per_line": True, "lines_before": "1"}},
                                   "lines_before"),
+    "lines_before a bool": ({"match": {"kind": "text", "paths": ["**/*.py"], "pattern": "seed", "literals": ["seed"],
+                                       "per_line": True, "lines_before": True}}, "lines_before"),
 }
 
 

@@ -43,6 +43,9 @@ def _corpus() -> list[str]:
         "x = 1\nif not ok:\n    raise RuntimeError('bad')\nif raise_it:\n    raise KeyError('k')\n",
         "#!/bin/sh\nset -ue\npython train.py\n",
         "\n\nif a:\n\traise OSError(1)",
+        # letters a (?i) pattern folds that lower() keeps (the whole text is searched then)
+        'env = Environment(ba\u017fe_image="python:3.10")\n# base_image\n',
+        "image: mcr.m\u0131crosoft.com/azureml/x\n# base_image\n",
     ]
     return texts
 

@@ -36,10 +36,10 @@ _STRING_BODY = (r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""|\'\'\'[^\'\\]*(?:(?:\
 _STRINGS_AND_COMMENTS_RE = re.compile(r"#[^\n]*|" + _STRING_BODY, re.S)
 _IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
 _DEF_RE = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
-DEFINITION_WORDS = ("def", "class", "async")
+DEFINITION_WORDS = ("def", "class", "async")  # one of them is on the first line of a DEFINED_NAME_RE match
 # an import criterion's pattern (matchers/python.py's _imports_re) matches at the start of a line
 # holding one of them: it is tried there only, never at every line of a module
-IMPORT_WORDS = ("from", "import")  # one of them is on the first line of a DEFINED_NAME_RE match
+IMPORT_WORDS = ("from", "import")
 CODE_SUFFIXES = (".py", ".ipynb")
 CONFIG_SUFFIXES = (".yaml", ".yml")  # read for instantiation targets (engine/configs.py)
 SHORT_WORD = 3  # pre-filter words this short are assumed present (ScanPlan.prepare)

@@ -73,7 +73,10 @@ def match_text(rule, f: FileView) -> list[Finding]:
     lines = None
     if m.get("per_line"):  # every match lies on one line that holds a literal: search only those
         lowered = f.lowered(text)
-        if len(lowered) == len(text):  # lower-casing kept every offset (it does, but for a few letters)
+        # lower-casing kept every offset (it does, but for a few letters), and a case-insensitive
+        # pattern matches nothing there that the lower-cased literals miss (`ı`, `ſ`): otherwise
+        # the whole text is searched
+        if len(lowered) == len(text) and (not pattern.flags & re.I or folds_like_ascii(text, lowered)):
             lines = literal_lines(text, lowered, literals & present)
             if m.get("lines_before"):  # a match may begin that many lines above (`if ...:` before its `raise`)
                 lines = widened(text, lines, m["lines_before"])
