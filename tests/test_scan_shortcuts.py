@@ -12,6 +12,8 @@
 - A word after a brace on its line (`engine/files.after_brace`) and a metric compared on an
   `assert`/`if` line (`compares_metric`), found from the words' lines: what the regular
   expressions over the whole text find.
+- Test-name rules screened by one search of a file's joined test names
+  (`matchers/python.name_screen`): the same findings as the names tried one by one.
 - Import criteria (`matchers/python._imports_re`) tried only at the lines holding `from` or
   `import` (`engine/literals.matches_at`): the same answer as a search of the whole module.
 - Test files no call rule can match walked for their tests only (`engine/python.py`'s
@@ -26,6 +28,7 @@ import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -38,7 +41,9 @@ from mlscorecard.engine.python import METRIC_RE
 from mlscorecard.engine.literals import line_matches, literal_lines, matches_at
 from mlscorecard.matchers.python import _imports_re
 from mlscorecard.engine.python import Interest, analyse_python
-from mlscorecard.matchers.python import DEFINED_NAME_RE
+from mlscorecard.heuristics import load_heuristics
+from mlscorecard.matchers import FileView
+from mlscorecard.matchers.python import DEFINED_NAME_RE, match_python_test_function
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = Path(sys.modules["ast"].__file__).parent
@@ -278,3 +283,34 @@ def test_tests_only_walk_agrees_on_a_dotted_chain_too_long_to_be_a_name():
         full = analyse_python("tests/test_x.py", source, everything)
         assert "error" not in full and full["meaningful_tests"] == 1
         assert _tests_part(analyse_python("tests/test_x.py", source, everything, tests_only=True)) == _tests_part(full)
+
+
+# Test-name rules screened by one search of a file's asserting test names (matchers/python.py's
+# name_screen): the same findings as the names tried one by one.
+NAME_RULES = [r for r in load_heuristics().rules if r.kind == "python-test-function" and r.match.get("name_regex")]
+NAME_PIECES = ["test", "_", "skew", "data", "schema", "slice", "fair", "bench", "latency", "train", "serv", "input",
+               "invariant", "drift", "model", "quality", "feature", "1", "x", "Test", "DATA", "reproduc", "determin"]
+
+
+def _findings(rule, names_flags, path):
+    facts = {"test_functions": [[name, i + 1, meaningful, []] for i, (name, meaningful) in enumerate(names_flags)]}
+    view = FileView(path, "", "", frozenset(["test"]), python=facts)
+    return [(f.line, f.summary) for f in match_python_test_function(rule, view)]
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(NAME_PIECES), min_size=1, max_size=5).map("".join), st.booleans()),
+                max_size=8),
+       st.sampled_from(["tests/test_model.py", "tests/data/test_schema.py", "tests/serving/test_api.py"]))
+def test_screened_test_name_rules_find_what_the_names_one_by_one_find(names_flags, path):
+    for rule in NAME_RULES:
+        screened = _findings(rule, names_flags, path)
+        with mock.patch("mlscorecard.matchers.python.name_screen", lambda pattern: None):
+            assert screened == _findings(rule, names_flags, path), rule.id
+
+
+def test_a_screened_test_name_rule_still_fires_and_stays_quiet():
+    rule = next(r for r in NAME_RULES if r.id == "monitoring/skew-test")
+    hit = [("test_features", True), ("test_no_training_serving_skew", True)]
+    assert _findings(rule, hit, "tests/test_skew.py") == [(2, "training/serving skew test: test_no_training_serving_skew")]
+    assert _findings(rule, [("test_skew", False), ("test_features", True)], "tests/test_skew.py") == []

@@ -56,6 +56,14 @@ class FileView:
     prose_cells: tuple[list[int], list[int]] | None = None
     literals_in_prose: frozenset[str] = frozenset()
     _lowered: dict[int, str] = field(default_factory=dict, repr=False)
+    _test_names: str | None = field(default=None, repr=False)
+
+    def asserting_test_names(self) -> str:
+        """The names of this file's asserting test functions, one per line, once per file."""
+        if self._test_names is None:
+            tests = (self.python or {}).get("test_functions") or []
+            self._test_names = "\n".join(t[0] for t in tests if t[2])
+        return self._test_names
 
     def lowered(self, text: str) -> str:
         """`text` (this file's text, source or prose) lower-cased, once per file."""

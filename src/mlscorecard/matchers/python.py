@@ -112,6 +112,11 @@ def match_python_test_function(rule, f: FileView) -> list[Finding]:
     name_re = re.compile(m["name_regex"], re.I) if m.get("name_regex") else None
     params = set(m.get("params") or [])
     path_re = re.compile(m["path_regex"]) if m.get("path_regex") else None
+    if not params and not (path_re and path_re.search(f.path)):
+        # only a name can match: one search of all the asserting tests' names first
+        screen = name_screen(m["name_regex"]) if name_re else None
+        if name_re is None or (screen is not None and not screen.search(f.asserting_test_names())):
+            return []
     out = []
     for name, line, meaningful, fparams in pf.get("test_functions", []):
         if params:  # a fixture such as `benchmark` says what the test does, whatever its name
@@ -123,6 +128,18 @@ def match_python_test_function(rule, f: FileView) -> list[Finding]:
         if m.get("first_only", True):
             break
     return out
+
+
+@lru_cache(maxsize=256)
+def name_screen(pattern: str) -> re.Pattern | None:
+    """A test-name pattern made to search names joined one per line (MULTILINE: `^` and `$` at
+    each name's ends): whatever it finds in one name it finds there; a hit across names only
+    sends the search to the names one by one. None where joining could hide a match: a
+    lookbehind or a negative lookahead (the newline around a name), `\\A`/`\\Z`, or a flag
+    turned off inside."""
+    if any(mark in pattern for mark in ("(?<", "(?!", "\\A", "\\Z", "(?-")):
+        return None
+    return re.compile(pattern, re.I | re.M)
 
 
 @lru_cache(maxsize=64)
