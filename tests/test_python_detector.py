@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from mlscorecard.engine.python import Interest as _Interest, analyse_python, is_test_context, module_name
 
 EVERYTHING = _Interest(["*"], {"random_state"})
@@ -268,3 +270,23 @@ def test_a_flag_bound_to_a_threshold_comparison_gates_where_it_is_checked():
     for got in (analyse_python("scripts/acceptance.py", code, EVERYTHING),
                 analyse_with_libcst("scripts/acceptance.py", code, EVERYTHING)):
         assert [(g[0], g[1], g[2]) for g in got["gates"]] == [(9, "metric_value", "main"), (15, "score", "main")]
+
+
+NAMED_VALUES = ["SEED", "args.seed", "cfg['seed']", "cfg[0]", "a.b[c.d].e", "int(cfg['seed'])", "cfg.get('seed', 42)",
+                "os.environ.get('SEED')", "int(cfg.get('seed', 1))", "cfg[...]"]
+COMPUTED_VALUES = ["int(time.time())", "seed + rank", "random.randint(0, 9)", "f().seed", "cfg[-1]", "cfg[1:2]",
+                   "int(x, 16)", "cfg.get('seed', f())", "float(seed)", "int(int(a))"]
+
+
+@pytest.mark.parametrize("expression", NAMED_VALUES + COMPUTED_VALUES)
+def test_an_argument_held_by_a_name_is_told_from_a_computed_one_by_both_parsers(expression):
+    import ast as pyast
+
+    import libcst
+
+    from mlscorecard.engine.python import literal
+    from mlscorecard.engine.python_libcst import _literal
+
+    want = "name" if expression in NAMED_VALUES else "expr"
+    assert literal(pyast.parse(expression, mode="eval").body)[0] == want
+    assert _literal(libcst.parse_expression(expression))[0] == want

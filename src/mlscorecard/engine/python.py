@@ -191,7 +191,10 @@ def value_kind(value: Any) -> tuple[str, Any]:
 
 
 def literal(node: ast.expr) -> tuple[str, Any]:
-    """(kind, value) of an argument: kinds int, float, str, bool, none, expr; short literals keep their value."""
+    """(kind, value) of an argument: kinds int, float, str, bool, none, name, expr; short
+    literals keep their value. name: a value held by a name (`SEED`, `args.seed`,
+    `cfg["seed"]`, `int(cfg["seed"])`, `cfg.get("seed", 42)`), which a rule asking for expr takes too; expr: anything
+    else computed (`int(time.time())`, `seed + rank`)."""
     if isinstance(node, ast.Constant):
         return value_kind(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant) \
@@ -199,7 +202,32 @@ def literal(node: ast.expr) -> tuple[str, Any]:
         return "int", None
     if isinstance(node, ast.JoinedStr):
         return "str", None
-    return "expr", None
+    return ("name" if _is_reference(node) else "expr"), None
+
+
+def _is_reference(node: ast.expr) -> bool:
+    """A name, an attribute of one, or an item of one under a constant or a name; or one cast
+    by int() (`int(cfg["seed"])`) or looked up with get() (`cfg.get("seed", 42)`)."""
+    if node.__class__ is ast.Call and node.func.__class__ is ast.Name and node.func.id == "int" \
+            and len(node.args) == 1 and not node.keywords and node.args[0].__class__ is not ast.Starred:
+        node = node.args[0]
+    if node.__class__ is ast.Call and node.func.__class__ is ast.Attribute and node.func.attr == "get" \
+            and 1 <= len(node.args) <= 2 and not node.keywords \
+            and all(a.__class__ is ast.Constant or (a.__class__ is not ast.Call and _is_reference(a)) for a in node.args):
+        node = node.func.value  # a setting looked up by its key, with a default: `cfg.get("seed", 42)`
+    while True:
+        t = node.__class__
+        if t is ast.Name:
+            return True
+        if t is ast.Attribute:
+            node = node.value
+        elif t is ast.Subscript:
+            index = node.slice
+            if not (index.__class__ is ast.Constant or _is_reference(index)):
+                return False
+            node = node.value
+        else:
+            return False
 
 
 # a.b.c... longer than this is not code anyone wrote: not a name (an expression that long on few

@@ -35,7 +35,39 @@ def _literal(node: cst.BaseExpression) -> tuple[str, Any]:
         return "bool", node.value == "True"
     if isinstance(node, cst.Name) and node.value == "None":
         return "none", None
-    return "expr", None
+    return ("name" if _is_reference(node) else "expr"), None
+
+
+def _is_reference(node: cst.BaseExpression) -> bool:
+    """As engine/python.py's: a name, an attribute of one, or an item of one under a constant or
+    a name; or one cast by int() or looked up with get()."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "int" \
+            and len(node.args) == 1 and node.args[0].keyword is None and node.args[0].star == "":
+        node = node.args[0].value
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" \
+            and 1 <= len(node.args) <= 2 and all(a.keyword is None and a.star == "" for a in node.args) \
+            and all(isinstance(a.value, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis,
+                                         cst.ConcatenatedString))
+                    or (isinstance(a.value, cst.Name) and a.value.value in ("True", "False", "None"))
+                    or (not isinstance(a.value, cst.Call) and _is_reference(a.value)) for a in node.args):
+        node = node.func.value
+    while True:
+        if isinstance(node, cst.Name):
+            return True
+        if isinstance(node, cst.Attribute):
+            node = node.value
+        elif isinstance(node, cst.Subscript):
+            if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+                return False
+            index = node.slice[0].slice.value
+            if not (isinstance(index, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis,
+                                      cst.ConcatenatedString))
+                    or (isinstance(index, cst.Name) and index.value in ("True", "False", "None"))
+                    or _is_reference(index)):
+                return False
+            node = node.value
+        else:
+            return False
 
 
 def _dotted(node: cst.BaseExpression) -> list[str] | None:

@@ -19,9 +19,8 @@ CONTEXT_KEYS = {"context", "not_context"}
 def _kind_ok(want: Any, got: str) -> bool:
     if want in (None, "any"):
         return True
-    if isinstance(want, list):
-        return got in want
-    return got == want
+    wanted = want if isinstance(want, list) else [want]
+    return got in wanted or (got == "name" and "expr" in wanted)  # a name is an expression too
 
 
 @lru_cache(maxsize=1024)
