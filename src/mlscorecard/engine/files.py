@@ -22,7 +22,7 @@ from ..matchers.python import DEFINED_NAME_RE, target_text_criteria
 from ..matchers.text import DOC_SUFFIXES, path_selector
 from ..snapshot import decode_source
 from .configs import config_facts
-from .literals import LiteralScanner, line_matches, literal_lines, matches_at
+from .literals import LiteralScanner, line_matches, literal_lines, matches_at, occurrences
 from .notebooks import NotebookError, notebook_source
 from .step_refs import defines_flow, python_step_refs, yaml_step_refs
 from .python import METRIC_RE, analyse_python, is_test_context, is_test_path, make_interest, package_of, resolve_relative
@@ -264,8 +264,7 @@ def _has_word(text: str, word: str) -> bool:
     follows and that starts a word there (what precedes it is no word character, or digits only
     after one: `2abc` holds the word `abc`, `x2abc` and `_abc` do not)."""
     n, size = len(word), len(text)
-    i = text.find(word)
-    while i != -1:
+    for i in occurrences(text, word):
         j = i + n
         if j == size or text[j] not in _WORD_CHARS:
             k = i
@@ -273,7 +272,6 @@ def _has_word(text: str, word: str) -> bool:
                 k -= 1
             if k == i or text[k:i].isdigit():
                 return True
-        i = text.find(word, i + 1)
     return False
 
 
@@ -286,13 +284,11 @@ def after_brace(source: str, word: str) -> bool:
     if not word.isidentifier() or not word.isascii():
         return re.search(r"\{[^\n]*\b" + re.escape(word) + r"\b", source) is not None
     n = len(word)
-    i = source.find(word)
-    while i != -1:
+    for i in occurrences(source, word):
         j = i + n
         if (i == 0 or not _is_word(source[i - 1])) and (j == len(source) or not _is_word(source[j])) \
                 and source.rfind("{", source.rfind("\n", 0, i) + 1, i) != -1:
             return True
-        i = source.find(word, i + 1)
     return False
 
 

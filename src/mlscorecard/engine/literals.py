@@ -80,3 +80,11 @@ def matches_at(rx, text: str, starts: list[int]) -> bool:
     matches at the start of the line holding its first word whenever it matches at all (its
     `\\s*` may begin on a blank line above, but the line itself matches too)."""
     return any(rx.match(text, start) is not None for start in starts)
+
+
+def occurrences(text: str, word: str):
+    """Every position where `word` begins in `text`, overlapping ones too, in order."""
+    i = text.find(word)
+    while i != -1:
+        yield i
+        i = text.find(word, i + 1)

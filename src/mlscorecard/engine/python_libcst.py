@@ -38,6 +38,14 @@ def _literal(node: cst.BaseExpression) -> tuple[str, Any]:
     return ("name" if _is_reference(node) else "expr"), None
 
 
+_CONSTANTS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)
+
+
+def _is_constant(node: cst.BaseExpression) -> bool:
+    """What `ast` parses as a Constant: a string, bytes, a number, `...`, True, False, None."""
+    return isinstance(node, _CONSTANTS) or (isinstance(node, cst.Name) and node.value in ("True", "False", "None"))
+
+
 def _is_reference(node: cst.BaseExpression) -> bool:
     """As engine/python.py's: a name, an attribute of one, or an item of one under a constant or
     a name; or one cast by int() or looked up with get()."""
@@ -46,10 +54,8 @@ def _is_reference(node: cst.BaseExpression) -> bool:
         node = node.args[0].value
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" \
             and 1 <= len(node.args) <= 2 and all(a.keyword is None and a.star == "" for a in node.args) \
-            and all(isinstance(a.value, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis,
-                                         cst.ConcatenatedString))
-                    or (isinstance(a.value, cst.Name) and a.value.value in ("True", "False", "None"))
-                    or (not isinstance(a.value, cst.Call) and _is_reference(a.value)) for a in node.args):
+            and all(_is_constant(a.value) or (not isinstance(a.value, cst.Call) and _is_reference(a.value))
+                    for a in node.args):
         node = node.func.value
     while True:
         if isinstance(node, cst.Name):
@@ -60,10 +66,7 @@ def _is_reference(node: cst.BaseExpression) -> bool:
             if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
                 return False
             index = node.slice[0].slice.value
-            if not (isinstance(index, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis,
-                                      cst.ConcatenatedString))
-                    or (isinstance(index, cst.Name) and index.value in ("True", "False", "None"))
-                    or _is_reference(index)):
+            if not (_is_constant(index) or _is_reference(index)):
                 return False
             node = node.value
         else:

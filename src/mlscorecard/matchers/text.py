@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ..globs import GlobSet
 from ..safety.redaction import clip, is_name
-from ..engine.literals import literal_lines
+from ..engine.literals import literal_lines, occurrences
 from . import FileView, Finding, register
 
 
@@ -128,7 +128,7 @@ def matches_near(rx: re.Pattern[str], text: str, lowered: str, literals, lead: i
     where `folds_like_ascii` holds): the pattern is tried only at those starts, in order, never across the
     whole text. A `(?i)` pattern that rarely matches, over a text full of its commonest
     literal (`token` in a tokenizer's code), costs a tenth."""
-    starts = sorted({p for lit in literals for i in _occurrences(lowered, lit) for p in range(max(0, i - lead), i + 1)})
+    starts = sorted({p for lit in literals for i in occurrences(lowered, lit) for p in range(max(0, i - lead), i + 1)})
     pos = 0
     for p in starts:
         if p < pos:
@@ -137,13 +137,6 @@ def matches_near(rx: re.Pattern[str], text: str, lowered: str, literals, lead: i
         if mo is not None:
             yield mo
             pos = max(mo.end(), p + 1)
-
-
-def _occurrences(lowered: str, lit: str):
-    i = lowered.find(lit)
-    while i != -1:
-        yield i
-        i = lowered.find(lit, i + 1)
 
 
 @register("secrets", "file", {"paths", "exclude", "patterns", "literals", "leads", "entropy_min"})
