@@ -188,6 +188,12 @@ def test_commands_that_only_look_up_and_flags_before_the_command():
         "docker run -q --rm img pytest tests/test_a.py": ["tests/test_a.py"],
         "docker -H tcp://builder:2375 run --rm img pytest tests/test_a.py": ["tests/test_a.py"],
         "uvx -w pytest-cov pytest tests/test_a.py": ["tests/test_a.py"],
+        # a project runner's own options before the command (value-taking ones with their value)
+        "uv run --extra cpu --extra serving pytest tests/test_a.py": ["tests/test_a.py"],
+        "uv run --frozen --all-extras python -m pytest tests/test_a.py": ["tests/test_a.py"],
+        "uv run --with pytest-cov -- pytest tests/test_a.py": ["tests/test_a.py"],
+        "poetry run -C sub pytest tests/test_a.py": ["tests/test_a.py"],
+        "uv run --extra cpu ruff check tests": [],
         "nix develop --impure -c pytest tests/test_a.py": ["tests/test_a.py"],
         "torchrun --nproc_per_node 2 -m pytest tests/test_a.py": ["tests/test_a.py"],
         "python -c 'import runpy; runpy.run_path(\"x.py\")'": [],

@@ -1008,6 +1008,21 @@ _WRAPPER_OPTIONS_WITH_VALUE = {
 }
 
 
+# options of `uv run`, `poetry run`, `pdm run`, `hatch run`, `pipenv run`, `rye run` that take a value
+_RUNNER_OPTIONS_WITH_VALUE = {
+    "uv": frozenset({"--extra", "--group", "--only-group", "--no-group", "--with", "--with-editable",
+                     "--with-requirements", "--python", "-p", "--package", "--directory", "--project", "--env-file",
+                     "--index", "--default-index", "--index-url", "--extra-index-url", "--find-links", "-f",
+                     "--config-file", "--cache-dir", "--no-extra", "--refresh-package", "--reinstall-package",
+                     "--upgrade-package", "-P", "--index-strategy", "--resolution", "--prerelease", "--exclude-newer",
+                     "--link-mode", "--color", "--python-platform", "--script", "-s"}),
+    "poetry": frozenset({"--directory", "-C", "--project", "-P"}),
+    "pdm": frozenset({"--project", "-p", "--venv"}),
+    "hatch": frozenset({"--env", "-e"}),
+    "rye": frozenset({"--pyproject"}),
+}
+
+
 # a wrapper's options that make it only ask: `command -v`, `sudo -l` / `-v` (validate) / `-k`
 _ASKS_ONLY = {"command": ("-v", "-V"), "sudo": ("-l", "--list", "-v", "--validate", "-k", "-K", "--reset-timestamp",
                                               "--remove-timestamp")}
@@ -1021,8 +1036,8 @@ def _drop_wrapper_options(argv: list[str], with_value: frozenset[str]) -> list[s
 
 def _strip_wrappers(argv: list[str]) -> list[str]:
     while argv:
-        if tuple(argv[:2]) in _WRAPPERS:
-            argv = argv[2:]
+        if tuple(argv[:2]) in _WRAPPERS:  # and the runner's own options: `uv run --extra cpu --frozen pytest`
+            argv = _drop_wrapper_options(argv[2:], _RUNNER_OPTIONS_WITH_VALUE.get(argv[0], frozenset()))
         elif argv[0] in _ASKS_ONLY and argv[1:2] and argv[1] in _ASKS_ONLY[argv[0]]:
             return []  # `command -v pytest`, `sudo -l`: looks the program up, runs nothing
         elif argv[0] in _SIMPLE_WRAPPERS:
