@@ -194,6 +194,7 @@ def test_commands_that_only_look_up_and_flags_before_the_command():
         "uv run --with pytest-cov -- pytest tests/test_a.py": ["tests/test_a.py"],
         "poetry run -C sub pytest tests/test_a.py": ["tests/test_a.py"],
         "uv run --extra cpu ruff check tests": [],
+        "uv run -p 3.11 --isolated pytest tests/test_a.py": ["tests/test_a.py"],
         "nix develop --impure -c pytest tests/test_a.py": ["tests/test_a.py"],
         "torchrun --nproc_per_node 2 -m pytest tests/test_a.py": ["tests/test_a.py"],
         "python -c 'import runpy; runpy.run_path(\"x.py\")'": [],

@@ -1015,7 +1015,7 @@ _RUNNER_OPTIONS_WITH_VALUE = {
                      "--index", "--default-index", "--index-url", "--extra-index-url", "--find-links", "-f",
                      "--config-file", "--cache-dir", "--no-extra", "--refresh-package", "--reinstall-package",
                      "--upgrade-package", "-P", "--index-strategy", "--resolution", "--prerelease", "--exclude-newer",
-                     "--link-mode", "--color", "--python-platform", "--script", "-s"}),
+                     "--link-mode", "--color", "--python-platform"}),
     "poetry": frozenset({"--directory", "-C", "--project", "-P"}),
     "pdm": frozenset({"--project", "-p", "--venv"}),
     "hatch": frozenset({"--env", "-e"}),
