@@ -996,8 +996,9 @@ def split_commands(text: str) -> list[str]:
     return out
 
 
-# options of the simple wrappers that take a value (`sudo -u runner pytest`, `xvfb-run -s "-screen 0"
-# pytest`, `nice -n 10 python train.py`)
+# options of the wrappers that take a value, by program: the simple wrappers (`sudo -u runner
+# pytest`, `xvfb-run -s "-screen 0" pytest`, `nice -n 10 python train.py`) and the project runners
+# of _WRAPPERS (`uv run --extra cpu pytest`; `pipenv run` has none)
 _WRAPPER_OPTIONS_WITH_VALUE = {
     "sudo": frozenset({"-u", "--user", "-g", "--group", "-C", "--close-from", "-D", "--chdir", "-h", "--host",
                        "-p", "--prompt", "-r", "--role", "-t", "--type", "-U", "--other-user", "-T",
@@ -1005,11 +1006,6 @@ _WRAPPER_OPTIONS_WITH_VALUE = {
     "xvfb-run": frozenset({"-n", "--server-num", "-s", "--server-args", "-e", "--error-file", "-f", "--auth-file",
                            "-p", "--xauth-protocol", "-w", "--wait"}),
     "nice": frozenset({"-n", "--adjustment"}),
-}
-
-
-# options of `uv run`, `poetry run`, `pdm run`, `hatch run`, `pipenv run`, `rye run` that take a value
-_RUNNER_OPTIONS_WITH_VALUE = {
     "uv": frozenset({"--extra", "--group", "--only-group", "--no-group", "--with", "--with-editable",
                      "--with-requirements", "--python", "-p", "--package", "--directory", "--project", "--env-file",
                      "--index", "--default-index", "--index-url", "--extra-index-url", "--find-links", "-f",
@@ -1037,7 +1033,7 @@ def _drop_wrapper_options(argv: list[str], with_value: frozenset[str]) -> list[s
 def _strip_wrappers(argv: list[str]) -> list[str]:
     while argv:
         if tuple(argv[:2]) in _WRAPPERS:  # and the runner's own options: `uv run --extra cpu --frozen pytest`
-            argv = _drop_wrapper_options(argv[2:], _RUNNER_OPTIONS_WITH_VALUE.get(argv[0], frozenset()))
+            argv = _drop_wrapper_options(argv[2:], _WRAPPER_OPTIONS_WITH_VALUE.get(argv[0], frozenset()))
         elif argv[0] in _ASKS_ONLY and argv[1:2] and argv[1] in _ASKS_ONLY[argv[0]]:
             return []  # `command -v pytest`, `sudo -l`: looks the program up, runs nothing
         elif argv[0] in _SIMPLE_WRAPPERS:
