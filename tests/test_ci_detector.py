@@ -380,3 +380,23 @@ def test_an_azure_ml_pipeline_that_names_itself_is_followed_once():
                                              "  inline:\n    component:\n      command: python train.py\n      code: .\n",
              ".github/workflows/t.yml": workflow("az ml job create --file ml/p.yml")}
     assert sorted(executed(files)) == ["ml/p.yml", "ml/train.py"]
+
+
+def test_pytest_options_that_take_a_value_are_not_test_paths():
+    # `--cov-report html` (stable-baselines3's run_tests.sh): html is the report kind, and with
+    # no path given pytest collects its default tests; `--cov src` gives src to --cov
+    assert_runs({
+        "python3 -m pytest --cov-report html --cov-report term --cov=. -v -m 'not expensive' --durations=15":
+            ["other/test_c.py", "pkg/model_test.py", "tests/test_a.py", "tests/unit/test_b.py"],
+        "pytest --durations 15 --reruns 2 -n 4 --dist loadfile tests/unit": ["tests/unit/test_b.py"],
+        "pytest --cov src tests --ignore tests/unit": ["tests/test_a.py"],
+        "pytest --cov --cov-report=xml tests/unit": ["tests/unit/test_b.py"],
+    }, TESTS)
+
+
+def test_pytest_in_a_script_a_make_target_runs():
+    files = {**TESTS, "Makefile": "pytest:\n\t./scripts/run_tests.sh\n",
+             "scripts/run_tests.sh": "#!/bin/bash\npython3 -m pytest --cov-report html --cov=. -v\n",
+             ".github/workflows/ci.yml": workflow("make pytest")}
+    assert sorted(executed(files)) == ["other/test_c.py", "pkg/model_test.py", "scripts/run_tests.sh",
+                                       "tests/test_a.py", "tests/unit/test_b.py"]

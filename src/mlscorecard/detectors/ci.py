@@ -176,6 +176,32 @@ def _triggers(on: Any) -> list[str]:
     return []
 
 
+# pytest's options (and its common plugins': xdist, cov, timeout, rerunfailures, randomly,
+# split, html, benchmark, hypothesis, repeat) that take their value as the next word: that word
+# is not a test path (`pytest --cov-report html --durations 15` collects the default tests)
+_PYTEST_OPTIONS_WITH_VALUE = frozenset({
+    "-k", "-m", "-c", "--config-file", "-p", "-o", "--override-ini", "-r", "-W", "--pythonwarnings",
+    "--rootdir", "--basetemp", "--confcutdir", "--junitxml", "--junit-xml", "--junit-prefix", "--maxfail",
+    "--tb", "--capture", "--durations", "--durations-min", "--deselect", "--ignore", "--ignore-glob",
+    "--import-mode", "--log-level", "--log-format", "--log-date-format", "--log-cli-level", "--log-cli-format",
+    "--log-cli-date-format", "--log-file", "--log-file-level", "--log-file-format", "--log-file-date-format",
+    "--log-file-mode", "--doctest-glob", "--doctest-report", "--verbosity", "--show-capture", "--report-log",
+    "--color", "--code-highlight", "--lfnf", "--last-failed-no-failures", "--pdbcls", "--pastebin",
+    "-n", "--numprocesses", "--dist", "--maxprocesses", "--max-worker-restart", "--tx", "--rsyncdir",
+    "--cov-report", "--cov-config", "--cov-fail-under", "--cov-context",
+    "--timeout", "--timeout-method", "--reruns", "--reruns-delay", "--only-rerun", "--randomly-seed",
+    "--splits", "--group", "--splitting-algorithm", "--durations-path", "--store-durations-path",
+    "--html", "--css", "--alluredir", "--count", "--repeat-scope",
+    "--hypothesis-profile", "--hypothesis-seed", "--hypothesis-verbosity",
+    "--benchmark-json", "--benchmark-save", "--benchmark-storage", "--benchmark-columns", "--benchmark-sort",
+    "--benchmark-group-by", "--benchmark-min-rounds", "--benchmark-min-time", "--benchmark-max-time",
+    "--benchmark-warmup-iterations", "--benchmark-timer", "--benchmark-calibration-precision",
+})
+# ... and those whose value is optional: argparse takes the next word when it is not an option
+_PYTEST_OPTIONAL_VALUE = frozenset({"--cov", "--debug", "--cache-show", "--benchmark-compare",
+                                    "--benchmark-histogram", "--benchmark-warmup"})
+
+
 class _CommandReader:
     """Follows commands to the repository files they execute."""
 
@@ -375,12 +401,20 @@ class _CommandReader:
         targets: list[str] = []
         ignores: list[str] = []
         skip_next = False
-        for a in args:
+        ignore_next = False
+        for i, a in enumerate(args):
             if skip_next:
                 skip_next = False
+                if ignore_next:
+                    ignores.append(_join(cwd, a))
+                    ignore_next = False
                 continue
-            if a in ("-k", "-m", "-c", "-p", "-o", "--rootdir", "--junitxml", "--cov-config", "-n", "--maxfail"):
+            if a in _PYTEST_OPTIONS_WITH_VALUE:  # `--cov-report html`: html is the option's, not a path
                 skip_next = True
+                ignore_next = a == "--ignore"
+                continue
+            if a in _PYTEST_OPTIONAL_VALUE:  # `--cov src tests`: argparse gives src to --cov
+                skip_next = i + 1 < len(args) and not args[i + 1].startswith("-")
                 continue
             if a.startswith("--ignore="):
                 ignores.append(_join(cwd, a.split("=", 1)[1]))
