@@ -391,6 +391,7 @@ def test_pytest_options_that_take_a_value_are_not_test_paths():
         "pytest --durations 15 --reruns 2 -n 4 --dist loadfile tests/unit": ["tests/unit/test_b.py"],
         "pytest --cov src tests --ignore tests/unit": ["tests/test_a.py"],
         "pytest --cov --cov-report=xml tests/unit": ["tests/unit/test_b.py"],
+        "coverage run --source pkg -m py.test tests/unit -v": ["tests/unit/test_b.py"],
     }, TESTS)
 
 
@@ -400,3 +401,39 @@ def test_pytest_in_a_script_a_make_target_runs():
              ".github/workflows/ci.yml": workflow("make pytest")}
     assert sorted(executed(files)) == ["other/test_c.py", "pkg/model_test.py", "scripts/run_tests.sh",
                                        "tests/test_a.py", "tests/unit/test_b.py"]
+
+
+def test_matrix_values_are_followed():
+    # `tox -e ${{ matrix.toxenv }}` and `working-directory: ${{ matrix.project }}`: the files each
+    # matrix value runs (include: entries add values)
+    tox = "[tox]\nenvlist = unit, other\n[testenv:unit]\ncommands = pytest tests/unit\n[testenv:other]\ncommands = pytest other\n"
+    wf = ("on: [push, pull_request]\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+          "    strategy:\n      matrix:\n        toxenv: [unit]\n        include:\n          - toxenv: other\n"
+          "    steps:\n      - run: tox -e ${{ matrix.toxenv }}\n"
+          "  p:\n    runs-on: ubuntu-latest\n"
+          "    strategy:\n      matrix:\n        project: [a, b]\n"
+          "    steps:\n      - run: python train.py\n        working-directory: ${{ matrix.project }}\n")
+    files = {**TESTS, "tox.ini": tox, "a/train.py": "", "b/train.py": "", ".github/workflows/ci.yml": wf}
+    assert sorted(executed(files)) == ["a/train.py", "b/train.py", "other/test_c.py", "tests/unit/test_b.py"]
+    ci = detect_ci(Snapshot.from_files(files))
+    assert [s.text for s in ci.workflows[0].steps] == ["tox -e ${{ matrix.toxenv }}", "python train.py"]
+
+
+def test_matrix_values_unknown_or_too_many_stay_unresolved():
+    from mlscorecard.detectors.ci import MAX_MATRIX_VARIANTS, matrix_variants
+
+    assert matrix_variants("tox -e ${{ matrix.env }}", None, {"toxenv": ["a"]}) == [("tox -e ${{ matrix.env }}", None)]
+    many = {"a": [str(i) for i in range(MAX_MATRIX_VARIANTS)], "b": ["x", "y"]}
+    text = "run ${{ matrix.a }} ${{ matrix.b }}"
+    assert matrix_variants(text, None, many) == [(text, None)]
+    assert matrix_variants("run ${{ matrix.b }}", "${{ matrix.b }}", many) == [("run x", "x"), ("run y", "y")]
+
+
+def test_tox_posargs_default_is_the_command_ci_runs():
+    # `coverage run -m {posargs:pytest} tests/`: with no arguments passed on, tox runs the default
+    tox = "[tox]\nenv_list = py313\n[testenv:py313]\ncommands =\n    coverage run -m {posargs:pytest} tests/unit\n"
+    files = {**TESTS, "tox.ini": tox, ".github/workflows/ci.yml": workflow("tox -e py313")}
+    assert sorted(executed(files)) == ["tests/unit/test_b.py"]
+    # an environment named by an expression the workflow does not resolve: the envlist's
+    files[".github/workflows/ci.yml"] = workflow("tox -e ${{ steps.pick.outputs.env }}")
+    assert sorted(executed(files)) == ["tests/unit/test_b.py"]

@@ -127,3 +127,25 @@ def test_a_noxfile_is_parsed_never_run():
     files = {"noxfile.py": "import os\nos.system('touch /tmp/pwned')\n@nox.session\ndef tests(session):\n"
                            "    session.run('pytest', 'tests')\n"}
     assert runs("nox", files) == {"tests/test_model.py"}
+
+
+def test_nox_session_names_python_versions_and_spread_arguments():
+    # BentoML's shape: `@nox.session(python=VERSIONS, name="unit")`, run as `nox -s unit-3.10`,
+    # with the pytest command spread from a module-level list
+    files = {"noxfile.py": """
+        import nox
+
+        TEST_ARGS = ["pytest", "--cov=pkg", "-vv"]
+
+        @nox.session(python=["3.10", "3.11"], name="unit")
+        def run_unittest(session):
+            session.run(*TEST_ARGS, "-n", "auto", "tests")
+
+        @nox.session(name="train")
+        def run_training(session, framework):
+            session.run("python", "src/train.py")
+    """}
+    assert runs("nox --session unit-3.10", files) == {"tests/test_model.py"}
+    assert runs("nox -s \"train(framework='x')\"", files) == {"src/train.py"}
+    assert runs("nox -s run_unittest", files) == {"tests/test_model.py"}
+    assert runs("nox", files) == {"tests/test_model.py", "src/train.py"}

@@ -298,7 +298,7 @@ class _CommandReader:
                 rest = _drop_options(rest[1:], _COVERAGE_OPTIONS_WITH_VALUE)
             while rest and rest[0].startswith("-") and rest[0] != "-m":
                 rest = rest[1:]
-            if rest[:2] == ["-m", "pytest"]:
+            if rest[:1] == ["-m"] and rest[1:2] in (["pytest"], ["py.test"]):  # py.test: the old name
                 return self._pytest(rest[2:], cwd)
             if rest[:2] == ["-m", "unittest"]:
                 return self._unittest(rest[2:], cwd)
@@ -749,7 +749,7 @@ class _CommandReader:
         if settings is None:
             return []
         envlist, envs, base, env_commands = settings
-        if not selected or "ALL" in selected or any("$" in v or "{" in v for v in selected):
+        if not selected or "ALL" in selected or any("$" in v or "{" in v or "__expr__" in v for v in selected):
             selected = envlist
             if not selected or any("{" in v for v in selected):  # factor expansions: not worked out
                 selected = envs or ["py"]
@@ -759,6 +759,8 @@ class _CommandReader:
             commands = base if commands is None else commands
             for root in ("{toxinidir}", "{tox_root}"):
                 commands = commands.replace(root + "/", "").replace(root, ".")
+            # `{posargs:pytest}`: the default, when no arguments are passed on (CI passes none)
+            commands = _TOX_POSARGS_DEFAULT.sub(lambda m: m.group(1), commands)
             commands = re.sub(r"\{posargs[^}]*\}|\{[a-z_]+\}", "", commands)
             out.extend(self.executions(commands, cwd, depth + 1))
         return out
@@ -977,6 +979,7 @@ def is_kedro_pipeline(path: str) -> bool:
 
 
 _UNRESOLVED_EXPR = re.compile(r"\$\{\{.*?\}\}")
+_TOX_POSARGS_DEFAULT = re.compile(r"\{posargs:([^{}]*)\}")
 
 
 def command_substitutions(command: str) -> list[str]:
@@ -1191,11 +1194,64 @@ def _read_github_workflow(snap: Snapshot, path: str, reader: _CommandReader, fac
                         facts.instances.append(inst)
             continue
         job_wd = _working_dir(job.get("defaults")) or defaults_wd
-        _read_steps(snap, path, job.get("steps"), job_wd, wf, reader, facts, 0, values)
+        strategy = job.get("strategy")
+        matrix = _matrix_values(strategy.get("matrix")) if isinstance(strategy, dict) else {}
+        _read_steps(snap, path, job.get("steps"), job_wd, wf, reader, facts, 0, values, matrix)
     return wf
 
 
-def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth, values=None):
+_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*)\s*\}\}")
+MAX_MATRIX_VARIANTS = 16  # a command's matrix combinations followed; past that it stays unresolved
+
+
+def _matrix_values(matrix: Any) -> dict[str, list[str]]:
+    """Each matrix variable's scalar values: its list, and the values `include:` entries add
+    (`toxenv: [py311, lint]`, `include: [{toxenv: docs}]`); a matrix built by an expression
+    (`fromJSON(...)`) has none that can be known here."""
+    out: dict[str, list[str]] = {}
+    if not isinstance(matrix, dict):
+        return out
+
+    def add(key: Any, value: Any) -> None:
+        if isinstance(key, str) and value is not None and not isinstance(value, (dict, list)):
+            values = out.setdefault(key, [])
+            if str(value) not in values:
+                values.append(str(value))
+
+    for key, value in matrix.items():
+        if key in ("include", "exclude"):
+            continue
+        for v in value if isinstance(value, list) else []:
+            add(key, v)
+    for entry in matrix.get("include") or []:
+        if isinstance(entry, dict):
+            for key, value in entry.items():
+                add(key, value)
+    return out
+
+
+def matrix_variants(text: str, wd: str | None, matrix: dict[str, list[str]]) -> list[tuple[str, str | None]]:
+    """The command and working directory once per combination of the matrix values they use
+    (`tox -e ${{ matrix.toxenv }}`: `tox -e py311`, `tox -e lint`); as they are when they use
+    none, a variable the matrix does not list, or more than MAX_MATRIX_VARIANTS combinations.
+    Combinations `include:`/`exclude:` would add or drop are not worked out: each variable's
+    values are taken as independent (what a command could run, not the exact job list)."""
+    used = list(dict.fromkeys(_MATRIX_REF.findall(text) + (_MATRIX_REF.findall(wd) if wd else [])))
+    if not used or any(key not in matrix for key in used):
+        return [(text, wd)]
+    combos: list[dict[str, str]] = [{}]
+    for key in used:
+        combos = [{**c, key: v} for c in combos for v in matrix[key]]
+        if len(combos) > MAX_MATRIX_VARIANTS:
+            return [(text, wd)]
+
+    def fill(s: str, combo: dict[str, str]) -> str:
+        return _MATRIX_REF.sub(lambda m: combo[m.group(1)], s)
+
+    return [(fill(text, c), fill(wd, c) if wd else wd) for c in combos]
+
+
+def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth, values=None, matrix=None):
     values = values or {}
     if not isinstance(steps, list):
         return
@@ -1205,14 +1261,16 @@ def _read_steps(snap, path, steps, job_wd, wf, reader, facts, depth, values=None
         run = step.get("run")
         if isinstance(run, str):
             wd = step.get("working-directory") if isinstance(step.get("working-directory"), str) else job_wd
-            add_command(wf, facts, reader, path, step.line_of("run"), substitute(run, values), wd)
+            add_command(wf, facts, reader, path, step.line_of("run"), substitute(run, values), wd,
+                        matrix=matrix)
         uses = step.get("uses")
         if isinstance(uses, str):
             wf.steps.append(Step(path, step.line_of("uses"), f"uses: {uses}"))
             wrapped = _wrapped_command(uses, step.get("with"))
             if wrapped is not None:
                 wd = step.get("working-directory") if isinstance(step.get("working-directory"), str) else job_wd
-                add_command(wf, facts, reader, path, step["with"].line_of(wrapped[0]), substitute(wrapped[1], values), wd)
+                add_command(wf, facts, reader, path, step["with"].line_of(wrapped[0]), substitute(wrapped[1], values), wd,
+                            matrix=matrix)
             if uses.startswith("./") and depth < MAX_DEPTH:
                 _read_local_action(snap, posixpath.normpath(uses[2:]), wf, reader, facts, depth + 1,
                                    _with_values(step.get("with"), values))
@@ -1235,10 +1293,15 @@ def _wrapped_command(uses: str, inputs) -> tuple[str, str] | None:
 
 
 def add_command(wf: Workflow, facts: CIFacts, reader: "_CommandReader", path: str, line: int, text: str,
-                cwd: str | None = None, manual: bool = False) -> None:
-    """Record one shell command of a pipeline, and the repository files it runs."""
+                cwd: str | None = None, manual: bool = False, matrix: dict[str, list[str]] | None = None) -> None:
+    """Record one shell command of a pipeline, and the repository files it runs (under each
+    combination of the job's matrix values it uses: one step, the files of every variant)."""
     wf.steps.append(Step(path, line, text.strip(), manual))
-    for target, how in reader.executions(text, _join("", cwd or ".")):
+    variants = matrix_variants(text, cwd, matrix) if matrix else [(text, cwd)]
+    runs = reader.executions(variants[0][0], _join("", variants[0][1] or "."))
+    for variant, variant_cwd in variants[1:]:  # a file another variant runs too counts once
+        runs = runs + [run for run in reader.executions(variant, _join("", variant_cwd or ".")) if run not in runs]
+    for target, how in runs:
         facts.executions.setdefault(target, []).append(Execution(target, wf, line, how, manual, path))
 
 

@@ -244,22 +244,44 @@ def _run_calls(source: str, path: str, decorator: str, runner: str) -> dict[str,
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     out: dict[str, list[str]] = {}
+    # module-level lists of strings a call spreads (`TEST_ARGS = ["pytest", "-vv"]`, then
+    # `session.run(*TEST_ARGS, "tests/unit")`)
+    lists: dict[str, list[str]] = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, (ast.List, ast.Tuple))
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.value.elts)):
+            lists[node.targets[0].id] = [e.value for e in node.value.elts]
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef) or not node.args.args:
             continue
-        names = {(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
-        if not any(ast.unparse(d).split(".")[-1] == decorator for d in names):
+        decorators = [d for d in node.decorator_list
+                      if ast.unparse(d.func if isinstance(d, ast.Call) else d).split(".")[-1] == decorator]
+        if not decorators:
             continue
         ctx = node.args.args[0].arg
         commands = []
         for call in ast.walk(node):
             if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == runner
                     and isinstance(call.func.value, ast.Name) and call.func.value.id == ctx):
-                parts = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                parts = []
+                for a in call.args:
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                        parts.append(a.value)
+                    elif isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id in lists:
+                        parts.extend(lists[a.value.id])
                 if parts:
                     commands.append(" ".join(parts) if runner == "run" and len(parts) > 1 else parts[0])
         out[node.name] = commands
+        for d in decorators:  # `@nox.session(name="unit")`: the name the command line uses
+            if isinstance(d, ast.Call):
+                for kw in d.keywords:
+                    if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                        out.setdefault(kw.value.value, commands)
     return out
+
+
+_NOX_PYTHON_SUFFIX = re.compile(r"-(?:\d+(?:\.\d+)*|pypy[\d.]*)$")
 
 
 def nox(snap, cwd: str, args: list[str], join) -> list[str]:
@@ -271,8 +293,22 @@ def nox(snap, cwd: str, args: list[str], join) -> list[str]:
     sessions = _run_calls(text, path, "session", "run")
     wanted = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-s", "--session", "--sessions", "-e")]
     out = []
-    for name in wanted or list(sessions):
-        out.extend(sessions.get(name.split("(")[0], []))
+    for name in wanted or _distinct(sessions):
+        name = name.split("(")[0]  # `framework-integration(framework='x')`: a parametrised session
+        if name not in sessions:  # `unit-3.10`: the session for one of its Python versions
+            name = _NOX_PYTHON_SUFFIX.sub("", name)
+        out.extend(sessions.get(name, []))
+    return out
+
+
+def _distinct(sessions: dict[str, list[str]]) -> list[str]:
+    """Session names, one per function (a function is under its own name and its `name=`)."""
+    seen: set[int] = set()
+    out = []
+    for name, commands in sessions.items():
+        if id(commands) not in seen:
+            seen.add(id(commands))
+            out.append(name)
     return out
 
 
