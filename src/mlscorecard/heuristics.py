@@ -23,7 +23,7 @@ from .model import LEVELS
 RUBRIC_IDS = ("ml-test-score", "robustness")
 RULE_KEYS = frozenset({"id", "title", "summary", "fact", "match", "automation", "supports", "examples", "packages",
                        "remediation", "negative"})
-AUTOMATION_MODES = ("ci", "ci-or-runtime", "always", "ci-pull-request", "never")
+AUTOMATION_MODES = ("ci", "ci-or-runtime", "ci-or-pipeline", "always", "ci-pull-request", "never")
 BUILTIN_CONTEXTS = ("test", "notebook")
 
 

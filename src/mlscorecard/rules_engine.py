@@ -46,14 +46,16 @@ def automation_of(rule: Rule, finding: Finding, facts: RepoFacts) -> str | None:
         return None
     if mode == "always":
         return finding.path
-    if mode in ("ci", "ci-or-runtime"):
+    if mode in ("ci", "ci-or-runtime", "ci-or-pipeline"):
         ex = facts.ci.automated_by(finding.path)
         if ex:
             return ex.workflow
-        if mode == "ci-or-runtime":
+        if mode != "ci":
             ctx = facts.contexts.get(finding.path, frozenset())
             if "test" not in ctx and "notebook" not in ctx:
-                for runtime in ("serving", "pipeline"):
+                # ci-or-pipeline: a gate before deployment runs in a pipeline, never in the service
+                # (a comparison a serving route offers is looked at by a person)
+                for runtime in ("serving", "pipeline") if mode == "ci-or-runtime" else ("pipeline",):
                     if runtime in ctx:
                         return f"{runtime} path"
                 step = facts.pipeline_steps.get(finding.path)
